@@ -1,0 +1,195 @@
+//! The command line: the only file that knows clap.
+//!
+//! With no subcommand overhelm behaves as `render`, so `helm install --post-renderer overhelm`
+//! works with no arguments (overlays then come from `OVERHELM_OVERLAY`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::yaml::Limits;
+
+/// overhelm: a Helm post-renderer and values compiler.
+#[derive(Debug, Parser)]
+#[command(
+    name = "overhelm",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do; `render` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `render`'s options, when no subcommand is given.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Post-render: manifest stream on stdin, edited stream on stdout.
+    #[command(alias = "post-render")]
+    Render(RenderArgs),
+    /// Compile the overlay's `values:` section into chart values.
+    Values(ValuesArgs),
+    /// Run golden cases; exit 1 on drift.
+    Check(CheckArgs),
+    /// Structural diff of two manifest streams; exit 1 when they differ.
+    Diff(DiffArgs),
+    /// Run `helm template` with the compiled values and post-render in-process.
+    Template(TemplateArgs),
+    /// Argo CD config-management plugin commands.
+    #[command(subcommand)]
+    Argocd(ArgocdCommand),
+}
+
+/// Argo CD CMP commands.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// The CMP `generate` entry point (reads `ARGOCD_*` and `PARAM_*`).
+    Generate(GenerateArgs),
+}
+
+/// Overlay files.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OverlayArgs {
+    /// An overlay file; several are layered in order (later wins). Default: `OVERHELM_OVERLAY`
+    /// (`:`-separated).
+    #[arg(long = "overlay", short = 'f', value_name = "FILE")]
+    pub overlays: Vec<PathBuf>,
+}
+
+/// Bounds on what one input document may cost.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest document, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_document_bytes)]
+    pub max_document_bytes: usize,
+    /// Deepest nesting in a document.
+    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Most YAML nodes in a document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_nodes)]
+    pub max_nodes: usize,
+    /// Most alias uses (`*name`) in a document.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_aliases)]
+    pub max_aliases: usize,
+}
+
+impl LimitArgs {
+    /// The limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_document_bytes: self.max_document_bytes,
+            max_depth: self.max_depth,
+            max_nodes: self.max_nodes,
+            max_aliases: self.max_aliases,
+        }
+    }
+}
+
+/// `render`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// Overlays.
+    #[command(flatten)]
+    pub overlay: OverlayArgs,
+    /// The Helm release name.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The release namespace.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Fail (exit 1, nothing on stdout) when the output differs from this reviewed file.
+    #[arg(long, value_name = "GOLDEN")]
+    pub expect: Option<PathBuf>,
+    /// Report what each step did: to stderr, or to FILE.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub report: Option<PathBuf>,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `values`' options.
+#[derive(Debug, Clone, Args)]
+pub struct ValuesArgs {
+    /// Overlays.
+    #[command(flatten)]
+    pub overlay: OverlayArgs,
+    /// Validate the result against the chart's values.schema.json.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Check the local catalog-info files the catalog locations point at.
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// Write the values here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `check`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Case folders; default: every case under `golden/`.
+    #[arg(value_name = "CASE_DIR")]
+    pub cases: Vec<PathBuf>,
+    /// Rewrite expected files (refused when `CI` is set).
+    #[arg(long)]
+    pub update: bool,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// `diff`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The old stream (`-` for stdin).
+    pub old: PathBuf,
+    /// The new stream (`-` for stdin).
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// `template`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct TemplateArgs {
+    /// Overlays.
+    #[command(flatten)]
+    pub overlay: OverlayArgs,
+    /// The chart (directory, archive or reference helm understands).
+    pub chart: String,
+    /// The release name.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The release namespace.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Report what each step did: to stderr, or to FILE.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub report: Option<PathBuf>,
+    /// Arguments passed to `helm template` as they are (after `--`).
+    #[arg(last = true, value_name = "HELM_ARGS")]
+    pub helm_args: Vec<String>,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `argocd generate`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Parses the process arguments (exits with clap's message and code 2 on bad usage).
+pub fn parse() -> Cli {
+    Cli::parse()
+}

@@ -1,0 +1,142 @@
+//! The subcommands: each file reads its inputs, calls the library and writes the results.
+//!
+//! This is the only layer that touches stdin, stdout, files, the environment and the clock, and
+//! the only one that uses `anyhow`. Errors leave through [`report_error`], which also makes them
+//! visible where Helm 4 hides a plugin's stderr.
+
+pub mod render;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command};
+
+/// How a successful command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (exit 0).
+    Success,
+    /// Golden drift or a difference found (exit 1).
+    Drift,
+}
+
+/// Runs the command the arguments name.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        None => render::run(&cli.render),
+        Some(Command::Render(args)) => render::run(&args),
+        Some(other) => anyhow::bail!(
+            "`{}` is not available in this build yet",
+            command_name(&other)
+        ),
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Render(_) => "render",
+        Command::Values(_) => "values",
+        Command::Check(_) => "check",
+        Command::Diff(_) => "diff",
+        Command::Template(_) => "template",
+        Command::Argocd(_) => "argocd",
+    }
+}
+
+/// True when the error is only a closed stdout (`overhelm ... | head`): not worth a message.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<crate::Error>().is_some_and(|e| {
+                matches!(e, crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// Writes an error where a person will see it: stderr (Helm 3 and Argo CD show it), the log file
+/// (see [`log_path`]), and, when running as a Helm 4 plugin, which discards stderr, the terminal.
+pub fn report_error(err: &anyhow::Error) {
+    let message = format!("overhelm: error: {err:#}\n");
+    let _ = std::io::stderr().write_all(message.as_bytes());
+    if let Some(path) = log_path() {
+        append_log(&path, &message);
+    }
+    if std::env::var_os("HELM_PLUGIN_NAME").is_some() {
+        if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+            let _ = tty.write_all(message.as_bytes());
+        }
+    }
+}
+
+/// Where errors are logged: `OVERHELM_LOG`, else `$XDG_STATE_HOME/overhelm/error.log`, else
+/// `~/.local/state/overhelm/error.log`.
+pub fn log_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("OVERHELM_LOG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|p| !p.is_empty())
+                .map(|h| Path::new(&h).join(".local/state"))
+        })?;
+    Some(state.join("overhelm").join("error.log"))
+}
+
+/// Appends one error to the log, starting the log afresh once it passes 1 MiB.
+fn append_log(path: &Path, message: &str) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let too_big = std::fs::metadata(path)
+        .map(|m| m.len() > 1 << 20)
+        .unwrap_or(false);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!too_big)
+        .write(true)
+        .truncate(too_big)
+        .open(path);
+    if let Ok(mut file) = file {
+        let when = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let args: Vec<String> = std::env::args().collect();
+        let _ = write!(file, "[unix time {when}] {}\n{message}", args.join(" "));
+    }
+}
+
+/// Reads a whole file, or stdin for `-`.
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context as _;
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+            .context("reading stdin")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    }
+}
+
+/// The input as UTF-8, or an error that says where it is not.
+pub fn utf8(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let doc = crate::stream::split(&String::from_utf8_lossy(&bytes[..at])).len().max(1);
+        anyhow::anyhow!("{what} is not UTF-8: invalid byte at offset {at} (line {line}, document {doc}); Kubernetes manifests are UTF-8 text")
+    })
+}
+
+/// Writes the whole output to stdout in one go.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

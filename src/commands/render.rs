@@ -1,0 +1,49 @@
+//! `overhelm render`: the post-renderer. Reads the manifest stream on stdin, writes the edited
+//! stream on stdout, all or nothing.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::{Outcome, read_input, utf8, write_stdout};
+use crate::cli::RenderArgs;
+use crate::overlay::{OVERLAY_ENV, Overlay};
+use crate::render::{render, report_text};
+use crate::steps::Context;
+
+/// Runs `render`.
+pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
+    let files = Overlay::files_from(
+        &args.overlay.overlays,
+        std::env::var(OVERLAY_ENV).ok().as_deref(),
+    );
+    let overlay = Overlay::load(&files)?;
+    let input = utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")?;
+    let ctx = Context {
+        release: args.release.clone(),
+        namespace: args.namespace.clone(),
+    };
+    let rendered = render(&input, &overlay, &ctx, &args.limits.limits())?;
+    if let Some(golden) = &args.expect {
+        anyhow::bail!(
+            "--expect {}: golden gates are not available in this build yet",
+            golden.display()
+        );
+    }
+    if let Some(target) = &args.report {
+        write_report(target, &report_text(&rendered.reports))?;
+    }
+    write_stdout(&rendered.output)?;
+    Ok(Outcome::Success)
+}
+
+/// Writes the report to stderr (`-`) or a file.
+pub fn write_report(target: &Path, text: &str) -> anyhow::Result<()> {
+    if target == Path::new("-") {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        std::fs::write(target, text)
+            .with_context(|| format!("writing the report to {}", target.display()))
+    }
+}

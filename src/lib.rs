@@ -1,0 +1,30 @@
+//! overhelm: a Helm post-renderer and values compiler.
+//!
+//! The library holds everything; the `overhelm` binary only parses arguments and maps the result to
+//! an exit code. The data flow of a render is:
+//!
+//! 1. [`stream::Stream::split`] cuts the manifest stream Helm sends into [`stream::Document`]s,
+//!    keeping each document's bytes; nothing is parsed yet.
+//! 2. [`overlay::Overlay`] files are read strictly and layered.
+//! 3. [`steps::build`] turns the overlay into steps, run in a fixed order (patches, tls, waitFor,
+//!    registry, resources); each step parses only the documents it may change.
+//! 4. [`stream::Stream::write`] writes untouched documents byte-for-byte and re-serialises the
+//!    changed ones.
+//!
+//! Errors ([`error::Error`]) name the document, the resource and the overlay key.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod golden;
+pub mod image;
+pub mod jsonpath;
+pub mod overlay;
+pub mod render;
+pub mod steps;
+pub mod stream;
+pub mod values;
+pub mod workload;
+pub mod yaml;
+
+pub use error::{Error, Result};

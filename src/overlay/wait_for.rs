@@ -1,0 +1,69 @@
+//! `waitFor:`: an init container that holds a workload until its database is ready.
+
+use serde::{Deserialize, Serialize};
+
+use super::Selector;
+
+/// One `waitFor` entry: `postgres` or `tcp`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WaitFor {
+    /// Init container name; default `wait-for-postgres` / `wait-for-tcp`.
+    pub name: Option<String>,
+    /// The workload; default: every workload whose env names the host variable.
+    pub workload: Option<Selector>,
+    /// Wait for PostgreSQL.
+    pub postgres: Option<PostgresWait>,
+    /// Wait for a TCP port.
+    pub tcp: Option<TcpWait>,
+    /// Go duration; default `10m`.
+    pub timeout: Option<String>,
+    /// `auto` (default: the PostgreSQL image already in the release) or an image reference.
+    pub image: Option<String>,
+}
+
+/// `waitFor[].postgres`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PostgresWait {
+    /// Host, literal or from the app container's env.
+    pub host: Option<EnvOr>,
+    /// Port, literal or from env; default 5432.
+    pub port: Option<EnvOr>,
+    /// User: with `password`, wait until a login succeeds.
+    pub user: Option<EnvOr>,
+    /// Password, from env (a literal is allowed but discouraged).
+    pub password: Option<EnvOr>,
+    /// Database to log in to.
+    pub database: Option<EnvOr>,
+}
+
+/// `waitFor[].tcp`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TcpWait {
+    /// Host, literal or from env.
+    pub host: Option<EnvOr>,
+    /// Port, literal or from env.
+    pub port: Option<EnvOr>,
+}
+
+/// A literal value, or `{fromEnv: NAME}`: the app container's own env variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnvOr {
+    /// Take the value (or its secret/configMap reference) from this env variable.
+    FromEnv(FromEnv),
+    /// A literal string.
+    Text(String),
+    /// A literal number (a port).
+    Number(u64),
+}
+
+/// `{fromEnv: NAME}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FromEnv {
+    /// The env variable's name.
+    pub from_env: String,
+}

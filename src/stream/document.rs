@@ -1,0 +1,375 @@
+//! One document of the stream: its bytes, and its parsed value once something needs it.
+//!
+//! The bytes are the truth until a step asks to change the document ([`Document::value_mut`]);
+//! only then is the document written anew from its value. Leading comment lines (Helm 3's
+//! `# Source:` line among them) are kept either way, and a document that came as JSON is written
+//! back as JSON.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use serde_json::Value;
+
+use super::classify::{self, Scan};
+use crate::error::{DocAt, Error, Result};
+use crate::yaml::{self, Limits};
+
+/// Helm 4's annotation that names the template a document came from.
+pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
+/// One document of a manifest stream.
+#[derive(Debug)]
+pub struct Document<'a> {
+    sep: Cow<'a, str>,
+    raw: Cow<'a, str>,
+    index: usize,
+    limits: &'a Limits,
+    parsed: OnceCell<Result<Option<Value>, String>>,
+    dirty: bool,
+}
+
+impl<'a> Document<'a> {
+    /// A document read from the input at 1-based position `index`.
+    pub fn read(sep: &'a str, raw: &'a str, index: usize, limits: &'a Limits) -> Self {
+        Document {
+            sep: Cow::Borrowed(sep),
+            raw: Cow::Borrowed(raw),
+            index,
+            limits,
+            parsed: OnceCell::new(),
+            dirty: false,
+        }
+    }
+
+    /// A document a step creates: `header` holds its leading comment lines (may be empty).
+    pub fn injected(header: String, value: Value, limits: &'a Limits) -> Self {
+        let parsed = OnceCell::new();
+        let _ = parsed.set(Ok(Some(value)));
+        Document {
+            sep: Cow::Borrowed("---\n"),
+            raw: Cow::Owned(header),
+            index: 0,
+            limits,
+            parsed,
+            dirty: true,
+        }
+    }
+
+    /// 1-based position in the input; 0 for an injected document.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The document's text as it came in (after the separator line).
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// True once a step changed the document (or created it).
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The top-level `kind`, read from the text when that is certain, else from the parsed value.
+    /// `None` for an empty document or one without a string `kind`.
+    pub fn kind(&self) -> Result<Option<&str>> {
+        if !self.dirty {
+            match classify::scan(&self.raw) {
+                Scan::Empty => return Ok(None),
+                Scan::Kind(kind) => return Ok(kind),
+                Scan::Unsure => {}
+            }
+        }
+        Ok(self
+            .value()?
+            .and_then(|v| v.get("kind"))
+            .and_then(Value::as_str))
+    }
+
+    /// The parsed document (`None` when it is empty or comment-only).
+    pub fn value(&self) -> Result<Option<&Value>> {
+        match self
+            .parsed
+            .get_or_init(|| parse_one(&self.raw, self.limits))
+        {
+            Ok(value) => Ok(value.as_ref()),
+            Err(message) => Err(Error::Yaml {
+                at: self.at_without_parse(),
+                message: message.clone(),
+            }),
+        }
+    }
+
+    /// The parsed document for changing; marks the document changed, so only call it to change.
+    pub fn value_mut(&mut self) -> Result<Option<&mut Value>> {
+        self.value()?;
+        self.dirty = true;
+        match self.parsed.get_mut() {
+            Some(Ok(value)) => Ok(value.as_mut()),
+            _ => Ok(None),
+        }
+    }
+
+    /// Lets `change` edit the parsed document; it must return true exactly when it changed
+    /// something, and only then is the document marked changed (and written anew). Debug builds
+    /// check that claim.
+    pub fn edit(&mut self, change: impl FnOnce(&mut Value) -> Result<bool>) -> Result<bool> {
+        self.value()?;
+        let Some(Ok(Some(value))) = self.parsed.get_mut() else {
+            return Ok(false);
+        };
+        #[cfg(debug_assertions)]
+        let before = value.clone();
+        let changed = change(value)?;
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            changed || *value == before,
+            "a step changed a document but said it did not"
+        );
+        self.dirty |= changed;
+        Ok(changed)
+    }
+
+    /// The objects of the document: the document itself, or the items of a `kind: List`.
+    pub fn objects(&self) -> Result<Vec<&Value>> {
+        Ok(match self.value()? {
+            None => Vec::new(),
+            Some(v) => match list_items(v) {
+                Some(items) => items.iter().collect(),
+                None => vec![v],
+            },
+        })
+    }
+
+    /// Where this document is, for messages: position, `Kind/name` when it parses, template.
+    pub fn at(&self) -> DocAt {
+        let mut at = self.at_without_parse();
+        if let Ok(Some(value)) = self.value() {
+            at.id = object_id(value);
+            if at.origin.is_none() {
+                at.origin = annotation(value, FILENAME_ANNOTATION).map(str::to_string);
+            }
+        }
+        at
+    }
+
+    /// Where item `item` of a `kind: List` document is.
+    pub fn at_item(&self, item: usize, object: &Value) -> DocAt {
+        DocAt {
+            item: Some(item),
+            id: object_id(object),
+            ..self.at()
+        }
+    }
+
+    /// The template this document came from: Helm 3's `# Source:` line, else Helm 4's annotation.
+    pub fn origin(&self) -> Option<String> {
+        if let Some(source) = source_line(&self.raw) {
+            return Some(source.to_string());
+        }
+        if let Some(Ok(Some(value))) = self.parsed.get() {
+            return annotation(value, FILENAME_ANNOTATION).map(str::to_string);
+        }
+        annotation_line(&self.raw)
+    }
+
+    fn at_without_parse(&self) -> DocAt {
+        DocAt {
+            index: self.index,
+            id: None,
+            origin: self.origin(),
+            item: None,
+        }
+    }
+
+    /// Appends the document to `out`: its bytes as they came when unchanged, else its leading
+    /// comments and its value written anew (as JSON when it came as JSON).
+    pub fn write(&self, out: &mut String) -> Result<()> {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&self.sep);
+        if !self.dirty {
+            out.push_str(&self.raw);
+            return Ok(());
+        }
+        let (header, rest) = split_header(&self.raw);
+        out.push_str(header);
+        if !header.is_empty() && !header.ends_with('\n') {
+            out.push('\n');
+        }
+        let Some(value) = self.value()? else {
+            return Ok(());
+        };
+        let text = if rest.trim_start().starts_with('{') {
+            serde_json::to_string_pretty(value)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string())
+        } else {
+            yaml::to_string(value)
+        };
+        out.push_str(&text.map_err(|message| Error::Yaml {
+            at: self.at(),
+            message,
+        })?);
+        Ok(())
+    }
+}
+
+fn parse_one(raw: &str, limits: &Limits) -> Result<Option<Value>, String> {
+    let mut docs = yaml::parse(raw, limits)?;
+    match docs.len() {
+        0 => Ok(None),
+        1 => Ok(docs.pop()),
+        n => Err(format!(
+            "holds {n} YAML documents separated by `...`; separate them with `---` lines"
+        )),
+    }
+}
+
+/// The items of a `kind: List` (or `*List`) document.
+pub fn list_items(value: &Value) -> Option<&Vec<Value>> {
+    let kind = value.get("kind")?.as_str()?;
+    if !kind.ends_with("List") {
+        return None;
+    }
+    value.get("items")?.as_array()
+}
+
+/// The items of a `kind: List` document, for changing.
+pub fn list_items_mut(value: &mut Value) -> Option<&mut Vec<Value>> {
+    let kind = value.get("kind")?.as_str()?;
+    if !kind.ends_with("List") {
+        return None;
+    }
+    value.get_mut("items")?.as_array_mut()
+}
+
+/// `Kind/name` or `Kind/namespace/name` of an object.
+pub fn object_id(value: &Value) -> Option<String> {
+    let kind = value.get("kind")?.as_str()?;
+    let meta = value.get("metadata");
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("<no name>");
+    Some(
+        match meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+        {
+            Some(ns) => format!("{kind}/{ns}/{name}"),
+            None => format!("{kind}/{name}"),
+        },
+    )
+}
+
+/// One annotation of an object.
+pub fn annotation<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value
+        .get("metadata")?
+        .get("annotations")?
+        .get(key)?
+        .as_str()
+}
+
+/// The leading comment and blank lines of a document, and the rest.
+fn split_header(raw: &str) -> (&str, &str) {
+    let mut end = 0;
+    for line in raw.split_inclusive('\n') {
+        let t = line.trim_start();
+        if !(t.is_empty() || t.starts_with('#')) {
+            break;
+        }
+        end += line.len();
+    }
+    raw.split_at(end)
+}
+
+/// The path on the first `# Source:` line of the leading comments.
+fn source_line(raw: &str) -> Option<&str> {
+    let (header, _) = split_header(raw);
+    header
+        .lines()
+        .find_map(|l| l.trim_end().strip_prefix("# Source: "))
+        .map(str::trim)
+}
+
+/// Helm 4's annotation value read from the text (for messages about a document that does not
+/// parse).
+fn annotation_line(raw: &str) -> Option<String> {
+    let line = raw
+        .lines()
+        .find(|l| l.trim_start().starts_with(FILENAME_ANNOTATION))?;
+    let value = line.trim_start()[FILENAME_ANNOTATION.len()..]
+        .trim_start_matches([':', ' '])
+        .trim();
+    Some(value.trim_matches(['\'', '"']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untouched_document_is_written_as_it_came() {
+        let limits = Limits::default();
+        let raw = "# Source: a.yaml\nkind: ConfigMap   # odd spacing\ndata: {a: \"on\"}\n";
+        let doc = Document::read("---\n", raw, 1, &limits);
+        assert_eq!(doc.kind().unwrap(), Some("ConfigMap"));
+        let mut out = String::new();
+        doc.write(&mut out).unwrap();
+        assert_eq!(out, format!("---\n{raw}"));
+    }
+
+    #[test]
+    fn changed_document_keeps_its_header() {
+        let limits = Limits::default();
+        let mut doc = Document::read(
+            "---\n",
+            "# Source: a.yaml\nkind: ConfigMap\ndata: {a: \"on\"}\n",
+            1,
+            &limits,
+        );
+        doc.value_mut().unwrap().unwrap()["data"]["b"] = Value::from("yes");
+        let mut out = String::new();
+        doc.write(&mut out).unwrap();
+        assert_eq!(
+            out,
+            "---\n# Source: a.yaml\nkind: ConfigMap\ndata:\n  a: \"on\"\n  b: \"yes\"\n"
+        );
+    }
+
+    #[test]
+    fn changed_json_document_stays_json() {
+        let limits = Limits::default();
+        let mut doc = Document::read("", "{\"kind\": \"ConfigMap\"}\n", 1, &limits);
+        doc.value_mut().unwrap().unwrap()["data"] = Value::from("x");
+        let mut out = String::new();
+        doc.write(&mut out).unwrap();
+        assert_eq!(out, "{\n  \"kind\": \"ConfigMap\",\n  \"data\": \"x\"\n}\n");
+    }
+
+    #[test]
+    fn origin_from_source_line_or_annotation() {
+        let limits = Limits::default();
+        let helm3 = Document::read(
+            "---\n",
+            "# Source: c/templates/a.yaml\nkind: A\n",
+            1,
+            &limits,
+        );
+        assert_eq!(helm3.origin().as_deref(), Some("c/templates/a.yaml"));
+        let raw = "kind: A\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'c/templates/b.yaml'\n";
+        let helm4 = Document::read("", raw, 1, &limits);
+        assert_eq!(helm4.origin().as_deref(), Some("c/templates/b.yaml"));
+    }
+
+    #[test]
+    fn parse_error_names_the_document() {
+        let limits = Limits::default();
+        let doc = Document::read("---\n", "# Source: c/t.yaml\nkind: A\nb: [1\n", 3, &limits);
+        let err = doc.value().unwrap_err().to_string();
+        assert!(err.starts_with("document 3 (from c/t.yaml): "), "{err}");
+    }
+}

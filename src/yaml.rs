@@ -1,0 +1,142 @@
+//! The one file that names the YAML crate.
+//!
+//! overhelm reads and writes YAML with serde-saphyr into `serde_json::Value` (key order kept by
+//! `preserve_order`). serde-saphyr is the only maintained crate measured to write back every
+//! YAML-1.1-ambiguous string (`"on"`, `"yes"`, `"y"`, `"0755"`, `"1e3"`, `"~"`) quoted, so that
+//! Kubernetes, which reads YAML 1.1, reads the same values overhelm meant (see the README).
+//!
+//! Settings, all chosen to read manifests the way Helm and kubectl (goyaml.v2) do:
+//! - `legacy_octal_numbers`: an unquoted `0755` is the number 493, as Kubernetes reads it;
+//! - duplicate keys are an error (kubectl refuses them too);
+//! - no source snippet in parse errors, so that an error never prints a Secret's value;
+//! - long strings are never folded on output (`folded_wrap_chars: usize::MAX`).
+//!
+//! [`Limits`] bound every parse: nesting depth, node and alias counts, document size.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Bounds for one parsed document. Every bound is an error when exceeded, never a crash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest document, in bytes (`--max-document-bytes`).
+    pub max_document_bytes: usize,
+    /// Deepest nesting of mappings and sequences (`--max-depth`).
+    pub max_depth: usize,
+    /// Most nodes (scalars, mappings, sequences) in one document.
+    pub max_nodes: usize,
+    /// Most alias uses (`*name`) in one document; bounds "billion laughs" expansion.
+    pub max_aliases: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // etcd refuses objects over about 1.5 MiB; 64 MiB leaves room for odd
+            // `helm template` uses while bounding memory.
+            max_document_bytes: 64 << 20,
+            max_depth: 256,
+            max_nodes: 10_000_000,
+            max_aliases: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    fn options(&self) -> serde_saphyr::Options {
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_reader_input_bytes: None,
+                max_documents: usize::MAX,
+                max_nodes: self.max_nodes,
+                max_events: self.max_nodes.saturating_mul(4),
+                max_total_scalar_bytes: self.max_document_bytes,
+                max_depth: self.max_depth,
+                max_aliases: self.max_aliases,
+            },
+            legacy_octal_numbers: true,
+            with_snippet: false,
+        }
+    }
+}
+
+/// Parses one chunk of text (one document between `---` lines) into its YAML documents: none
+/// for an empty or comment-only chunk, usually one, more only when the chunk uses `...` ends.
+pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
+    if text.len() > limits.max_document_bytes {
+        return Err(format!(
+            "the document is {} bytes, over the limit of {} (raise it with --max-document-bytes)",
+            text.len(),
+            limits.max_document_bytes
+        ));
+    }
+    serde_saphyr::from_multiple_with_options(text, limits.options())
+        .map_err(|e| tidy(&e.to_string()))
+}
+
+/// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors
+/// carry line, column, a source snippet and, for unknown keys, the keys that are valid.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let options = serde_saphyr::options! { legacy_octal_numbers: true };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| tidy(&e.to_string()))
+}
+
+/// Writes a value as one YAML document (no leading `---`), ending in a newline.
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
+    let mut text =
+        serde_saphyr::to_string_with_options(value, options).map_err(|e| e.to_string())?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// serde-saphyr prefixes messages with `error: `; the caller adds its own context.
+fn tidy(message: &str) -> String {
+    message
+        .strip_prefix("error: ")
+        .unwrap_or(message)
+        .trim_end()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ambiguous_strings_stay_quoted() {
+        let input =
+            "a: \"on\"\nb: \"yes\"\nc: \"y\"\nd: \"0755\"\ne: \"1e3\"\nf: \"~\"\ng: \"12:30:00\"\n";
+        let docs = parse(input, &Limits::default()).unwrap();
+        assert_eq!(to_string(&docs[0]).unwrap(), input);
+    }
+
+    #[test]
+    fn unquoted_octal_reads_as_kubernetes_does() {
+        let docs = parse("mode: 0755\n", &Limits::default()).unwrap();
+        assert_eq!(docs[0]["mode"], 493);
+    }
+
+    #[test]
+    fn empty_and_comment_only_chunks_have_no_documents() {
+        assert!(parse("", &Limits::default()).unwrap().is_empty());
+        assert!(
+            parse("# Source: x\n", &Limits::default())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn oversized_document_names_the_limit() {
+        let limits = Limits {
+            max_document_bytes: 4,
+            ..Limits::default()
+        };
+        let err = parse("a: 12345\n", &limits).unwrap_err();
+        assert!(err.contains("--max-document-bytes"), "{err}");
+    }
+}
