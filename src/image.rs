@@ -415,7 +415,7 @@ mod tests {
             ("[::1/app", "closing `]`"),
             ("ghcr.io/", "empty"),
             ("ghcr.io/a b", "not a valid repository component"),
-            ("{{ .Values.image }}", "not a valid"),
+            ("{{ .values.image }}", "not a valid"),
         ];
         for (input, fragment) in bad {
             let err = ImageRef::parse(input).expect_err(input).to_string();
