@@ -8,6 +8,7 @@
 //! Adding a step: one file here with its `Step` impl and table tests, its overlay section in
 //! `overlay/`, a line in [`build`], a golden case.
 
+pub mod patches;
 pub mod registry;
 
 use serde_json::Value;
@@ -55,6 +56,9 @@ pub trait Step {
 /// The steps an overlay asks for, in the fixed order.
 pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
+    if !overlay.patches.is_empty() {
+        steps.push(Box::new(patches::PatchesStep::new(&overlay.patches)?));
+    }
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
     }
