@@ -231,19 +231,19 @@ impl Step for RegistryStep {
     }
 
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
-        let mut report = Report::new(self.name());
-        let mut used_pins = vec![false; self.pins.len()];
+        let mut pass = Pass {
+            step: self,
+            used_pins: vec![false; self.pins.len()],
+            report: Report::new(self.name()),
+        };
         edit_objects(stream, is_workload, |at, object| {
-            self.rewrite_pod(at, object, &mut used_pins, &mut report)
+            pass.rewrite_pod(at, object)
         })?;
         for (i, custom) in self.paths.iter().enumerate() {
-            let mut seen = false;
             let wanted = |k: &str| k == custom.kind;
+            let mut seen = false;
             visit_objects(stream, wanted, |_, _, object| {
-                seen |= custom
-                    .api_version
-                    .as_deref()
-                    .is_none_or(|v| object.get("apiVersion").and_then(Value::as_str) == Some(v));
+                seen |= custom.matches_version(object);
                 Ok(())
             })?;
             if !seen {
@@ -256,10 +256,10 @@ impl Step for RegistryStep {
                 ));
             }
             edit_objects(stream, wanted, |at, object| {
-                self.rewrite_path(i, custom, at, object, &mut used_pins, &mut report)
+                pass.rewrite_path(i, custom, at, object)
             })?;
         }
-        if let Some(i) = used_pins.iter().position(|used| !used) {
+        if let Some(i) = pass.used_pins.iter().position(|used| !used) {
             return Err(Error::overlay(
                 format!("registry.images[{i}]"),
                 format!(
@@ -268,19 +268,27 @@ impl Step for RegistryStep {
                 ),
             ));
         }
-        Ok(report)
+        Ok(pass.report)
     }
 }
 
-impl RegistryStep {
-    fn rewrite_pod(
-        &self,
-        at: &DocAt,
-        object: &mut Value,
-        used_pins: &mut [bool],
-        report: &mut Report,
-    ) -> Result<bool> {
-        let id = at.id.clone().unwrap_or_default();
+impl CustomPath {
+    fn matches_version(&self, object: &Value) -> bool {
+        self.api_version
+            .as_deref()
+            .is_none_or(|v| object.get("apiVersion").and_then(Value::as_str) == Some(v))
+    }
+}
+
+/// One run of the step over a stream: which pins were used, and the report.
+struct Pass<'s> {
+    step: &'s RegistryStep,
+    used_pins: Vec<bool>,
+    report: Report,
+}
+
+impl Pass<'_> {
+    fn rewrite_pod(&mut self, at: &DocAt, object: &mut Value) -> Result<bool> {
         let Some(spec) = pod_spec_mut(object) else {
             return Ok(false);
         };
@@ -294,77 +302,282 @@ impl RegistryStep {
                     .get("name")
                     .and_then(Value::as_str)
                     .map_or_else(|| i.to_string(), str::to_string);
-                let field = format!("{list}[{name}].image");
                 let Some(image) = container.get_mut("image") else {
                     continue;
                 };
                 changed |=
-                    self.rewrite_value(image, &id, &field, at, "registry", used_pins, report)?;
+                    self.rewrite_value(image, at, "registry", &format!("{list}[{name}].image"))?;
             }
         }
         Ok(changed)
     }
 
     fn rewrite_path(
-        &self,
+        &mut self,
         i: usize,
         custom: &CustomPath,
         at: &DocAt,
         object: &mut Value,
-        used_pins: &mut [bool],
-        report: &mut Report,
     ) -> Result<bool> {
-        if let Some(v) = &custom.api_version {
-            if object.get("apiVersion").and_then(Value::as_str) != Some(v) {
-                return Ok(false);
-            }
+        if !custom.matches_version(object) {
+            return Ok(false);
         }
         let key = format!("registry.paths[{i}]");
-        let id = at.id.clone().unwrap_or_default();
         let found = custom
             .path
             .locate(object)
             .map_err(|m| Error::doc(at, &key, m))?;
         let mut changed = false;
         for path in found {
-            let field = jsonpath::readable(&path);
             let Some(target) = jsonpath::at_mut(object, &path) else {
                 continue;
             };
-            changed |= self.rewrite_value(target, &id, &field, at, &key, used_pins, report)?;
+            changed |= self.rewrite_value(target, at, &key, &jsonpath::readable(&path))?;
         }
         Ok(changed)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Rewrites one image field; `key` is the overlay key for errors, `field` the field's path.
     fn rewrite_value(
-        &self,
+        &mut self,
         target: &mut Value,
-        id: &str,
-        field: &str,
         at: &DocAt,
         key: &str,
-        used_pins: &mut [bool],
-        report: &mut Report,
+        field: &str,
     ) -> Result<bool> {
         let Some(image) = target.as_str() else {
             return Err(Error::doc(at, key, format!("{field} is not a string")));
         };
+        let id = at.id.as_deref().unwrap_or_default();
         match self
-            .rewrite(image, used_pins)
+            .step
+            .rewrite(image, &mut self.used_pins)
             .map_err(|m| Error::doc(at, key, format!("{field}: {m}")))?
         {
             Outcome::Changed(new) => {
-                report.lines.push(format!("{id} {field}: {image} -> {new}"));
+                self.report
+                    .lines
+                    .push(format!("{id} {field}: {image} -> {new}"));
                 *target = Value::String(new);
                 Ok(true)
             }
             Outcome::Kept(why) => {
-                report
+                self.report
                     .lines
                     .push(format!("{id} {field}: kept {image} ({why})"));
                 Ok(false)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overlay::Overlay;
+    use crate::yaml::Limits;
+
+    const MIRRORS: &str = "registry:\n  mirrors:\n    ghcr.io: harbor.example/ghcr-proxy\n    docker.io: harbor.example/dockerhub-proxy\n    registry.local:5000: harbor.example:8443/local/\n";
+    const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn render(overlay: &str, input: &str) -> Result<(String, Vec<String>)> {
+        let overlay = Overlay::parse(
+            &format!("apiVersion: overhelm/v1\nkind: Overlay\n{overlay}"),
+            "o.yaml",
+        )?;
+        let r = crate::render::render(input, &overlay, &Context::default(), &Limits::default())?;
+        Ok((
+            r.output,
+            r.reports.into_iter().flat_map(|r| r.lines).collect(),
+        ))
+    }
+
+    fn pod(image: &str) -> String {
+        format!(
+            "kind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    image: {image}\n"
+        )
+    }
+
+    fn image_after(overlay: &str, image: &str) -> String {
+        let (out, _) = render(overlay, &pod(image)).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("image: "))
+            .unwrap();
+        line.trim_start()
+            .trim_start_matches("image: ")
+            .trim_matches('"')
+            .to_string()
+    }
+
+    #[test]
+    fn rewrites() {
+        let cases = [
+            ("nginx", "harbor.example/dockerhub-proxy/library/nginx"),
+            (
+                "nginx:1.25",
+                "harbor.example/dockerhub-proxy/library/nginx:1.25",
+            ),
+            (
+                "index.docker.io/library/nginx:1",
+                "harbor.example/dockerhub-proxy/library/nginx:1",
+            ),
+            (
+                "bitnamilegacy/postgresql:15",
+                "harbor.example/dockerhub-proxy/bitnamilegacy/postgresql:15",
+            ),
+            (
+                "ghcr.io/backstage/backstage:latest",
+                "harbor.example/ghcr-proxy/backstage/backstage:latest",
+            ),
+            (
+                "ghcr.io/backstage/backstage",
+                "harbor.example/ghcr-proxy/backstage/backstage",
+            ),
+            ("GHCR.io/a/b:1", "harbor.example/ghcr-proxy/a/b:1"),
+            (
+                "registry.local:5000/team/app:1.0",
+                "harbor.example:8443/local/team/app:1.0",
+            ),
+            ("registry.local/team/app:1.0", "registry.local/team/app:1.0"),
+            ("ghcr.io.evil.com/a/b:1", "ghcr.io.evil.com/a/b:1"),
+            (
+                "ghcrxio/a/b:1",
+                "harbor.example/dockerhub-proxy/ghcrxio/a/b:1",
+            ),
+            ("quay.io/x/y:1", "quay.io/x/y:1"),
+            (
+                "harbor.example/ghcr-proxy/backstage/backstage:1",
+                "harbor.example/ghcr-proxy/backstage/backstage:1",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(image_after(MIRRORS, input), want, "{input}");
+        }
+        let tag_digest = format!("nginx:1.25@{D}");
+        assert_eq!(
+            image_after(MIRRORS, &tag_digest),
+            format!("harbor.example/dockerhub-proxy/library/nginx:1.25@{D}")
+        );
+    }
+
+    #[test]
+    fn pins_apply_to_the_upstream_name_mirrored_or_not() {
+        let pin = |p: &str| format!("{MIRRORS}  images:\n  - {p}\n");
+        let tag = pin("{name: ghcr.io/backstage/backstage, tag: '1.35.0'}");
+        assert_eq!(
+            image_after(&tag, "ghcr.io/backstage/backstage:latest"),
+            "harbor.example/ghcr-proxy/backstage/backstage:1.35.0"
+        );
+        assert_eq!(
+            image_after(&tag, "harbor.example/ghcr-proxy/backstage/backstage:latest"),
+            "harbor.example/ghcr-proxy/backstage/backstage:1.35.0"
+        );
+        let digest = pin(&format!("{{name: nginx, digest: '{D}'}}"));
+        assert_eq!(
+            image_after(&digest, "docker.io/library/nginx:1.25"),
+            format!("harbor.example/dockerhub-proxy/library/nginx@{D}")
+        );
+        let both = pin(&format!("{{name: quay.io/x/y, tag: '2', digest: '{D}'}}"));
+        assert_eq!(
+            image_after(&both, "quay.io/x/y:1"),
+            format!("quay.io/x/y:2@{D}")
+        );
+    }
+
+    #[test]
+    fn every_container_list_of_every_workload_kind() {
+        let input = "kind: CronJob\nmetadata: {name: j}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          initContainers: [{name: i, image: busybox}]\n          containers: [{name: c, image: nginx}]\n          ephemeralContainers: [{name: e, image: alpine}]\n";
+        let (out, report) = render(MIRRORS, input).unwrap();
+        for image in ["library/busybox", "library/nginx", "library/alpine"] {
+            assert!(
+                out.contains(&format!("harbor.example/dockerhub-proxy/{image}")),
+                "{out}"
+            );
+        }
+        assert_eq!(report.len(), 3);
+        assert!(
+            report[0].starts_with("CronJob/j initContainers[i].image: busybox -> "),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn custom_resource_paths() {
+        let overlay =
+            format!("{MIRRORS}  paths:\n  - {{kind: Prometheus, path: '$.spec.image'}}\n");
+        let input = "kind: Prometheus\napiVersion: monitoring.coreos.com/v1\nmetadata: {name: k8s}\nspec: {image: 'quay.io/prometheus/prometheus:v2'}\n---\nkind: Prometheus\nmetadata: {name: other}\nspec: {image: 'ghcr.io/a/b:1'}\n";
+        let (out, _) = render(&overlay, input).unwrap();
+        assert!(
+            out.contains("spec: {image: 'quay.io/prometheus/prometheus:v2'}"),
+            "untouched: {out}"
+        );
+        assert!(
+            out.contains("image: harbor.example/ghcr-proxy/a/b:1"),
+            "{out}"
+        );
+        let err = render(&overlay, &pod("nginx")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "overlay registry.paths[0]: no document of kind Prometheus in the stream; remove the entry or fix its kind"
+        );
+    }
+
+    #[test]
+    fn overlay_errors() {
+        let cases = [
+            (
+                "registry:\n  mirrors: {harbor.example: harbor.example/proxy}\n",
+                "overlay registry.mirrors.harbor.example: the mirror harbor.example/proxy is itself a mirrored registry, which would rewrite images in a loop; point it at the proxy project of another host",
+            ),
+            (
+                "registry:\n  mirrors: {'not a host': harbor.example/p}\n",
+                "overlay registry.mirrors.not a host: \"not a host\" is not a registry host (like ghcr.io or registry.local:5000)",
+            ),
+            (
+                "registry:\n  mirrors: {ghcr.io: 'Harbor Example'}\n",
+                "overlay registry.mirrors.ghcr.io: \"Harbor Example\" is not a mirror prefix (like harbor.example/ghcr-proxy)",
+            ),
+            (
+                "registry:\n  images: [{name: 'nginx:1', tag: '2'}]\n",
+                "overlay registry.images[0].name: \"nginx:1\" has a tag or digest; put it in `tag:` or `digest:`",
+            ),
+            (
+                "registry:\n  images: [{name: nginx}]\n",
+                "overlay registry.images[0]: a pin needs `tag:`, `digest:` or both",
+            ),
+            (
+                "registry:\n  images: [{name: nginx, digest: 'sha256:12'}]\n",
+                "overlay registry.images[0]: a sha256 digest has 64 lower-case hex digits",
+            ),
+            (
+                "registry:\n  images: [{name: redis, tag: '7'}]\n",
+                "overlay registry.images[0]: docker.io/library/redis matched no image in the stream; check the name (matched after normalisation, e.g. docker.io/library/nginx)",
+            ),
+            (
+                "registry:\n  paths: [{kind: X, path: '$.spec['}]\n",
+                "overlay registry.paths[0].path: \"$.spec[\" is not a JSONPath (RFC 9535) query",
+            ),
+        ];
+        for (overlay, want) in cases {
+            let err = render(overlay, &pod("nginx")).unwrap_err().to_string();
+            assert!(
+                err.starts_with(want),
+                "{overlay}\n got: {err}\nwant: {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_string_image_is_an_error_naming_the_field() {
+        let err = render(
+            MIRRORS,
+            "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 5}]}\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "document 1 (Pod/p): registry: containers[c].image is not a string"
+        );
     }
 }
