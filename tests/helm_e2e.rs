@@ -328,33 +328,6 @@ fn backstage_args(helm3: bool) -> Vec<String> {
     args
 }
 
-/// Every image of the Backstage release comes through minicloud's Harbor.
-pub fn assert_backstage_through_harbor(out: &str) {
-    let objects = objects(out);
-    let map = by_id(&objects);
-    for id in [
-        "Deployment/backstage/backstage",
-        "StatefulSet/backstage/backstage-postgresql",
-        "Service/backstage/backstage",
-        "ConfigMap/backstage/backstage-app-config",
-    ] {
-        assert!(map.contains_key(id), "{id} missing: {:?}", map.keys());
-    }
-    let images: Vec<String> = objects.iter().flat_map(Object::images).collect();
-    assert!(!images.is_empty());
-    for image in &images {
-        assert!(
-            image.starts_with("harbor.10.0.0.200.nip.io/"),
-            "{image} not through Harbor"
-        );
-    }
-    assert!(
-        images
-            .iter()
-            .any(|i| i.contains("/ghcr-proxy/backstage/backstage"))
-    );
-}
-
 #[test]
 fn backstage_with_minicloud_overlay_through_helm3() {
     let Some(helm3) = common::tool("helm3") else {
@@ -367,7 +340,7 @@ fn backstage_with_minicloud_overlay_through_helm3() {
         .args(["--post-renderer", "overhelm"]);
     let (code, out, err) = e2e::run(cmd);
     assert_eq!(code, 0, "{err}");
-    assert_backstage_through_harbor(&out);
+    e2e::assert_backstage_through_harbor(&out);
 }
 
 #[test]
@@ -381,5 +354,5 @@ fn backstage_with_minicloud_overlay_through_helm4() {
     let plugins = common::root().join("deploy/helm4");
     let (code, out, err) = run_helm4(&helm4, dir.path(), &plugins, &args);
     assert_eq!(code, 0, "{err}");
-    assert_backstage_through_harbor(&out);
+    e2e::assert_backstage_through_harbor(&out);
 }

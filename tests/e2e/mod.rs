@@ -145,3 +145,108 @@ pub fn helm(helm: &Path, dir: &Path, bin: &Path) -> Command {
         .current_dir(common::root());
     cmd
 }
+
+/// Every image of the Backstage release comes through minicloud's Harbor.
+pub fn assert_backstage_through_harbor(out: &str) {
+    let objects = objects(out);
+    let map = by_id(&objects);
+    for id in [
+        "Deployment/backstage/backstage",
+        "StatefulSet/backstage/backstage-postgresql",
+        "Service/backstage/backstage",
+        "ConfigMap/backstage/backstage-app-config",
+    ] {
+        assert!(map.contains_key(id), "{id} missing: {:?}", map.keys());
+    }
+    let images: Vec<String> = objects.iter().flat_map(Object::images).collect();
+    assert!(!images.is_empty());
+    for image in &images {
+        assert!(
+            image.starts_with("harbor.10.0.0.200.nip.io/"),
+            "{image} not through Harbor"
+        );
+    }
+    assert!(
+        images
+            .iter()
+            .any(|i| i.contains("/ghcr-proxy/backstage/backstage"))
+    );
+}
+
+/// The child processes of `pid` (every thread's children).
+pub fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        out.extend(
+            text.split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    out
+}
+
+/// Waits up to `secs` for a condition, polling.
+pub fn wait_until(secs: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    done()
+}
+
+/// True when the process no longer runs (gone, or a zombie waiting to be reaped).
+pub fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// Sends `signal` (e.g. `TERM`) to one process with kill(1).
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// A named pipe: helm blocks opening it as a values file until someone writes to it, which
+/// holds a real helm mid-run for the signal tests.
+pub fn fifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// The entries of a folder, as names.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// `name` resolved on the test's own PATH (a command whose environment is cleared would look
+/// it up on the child's PATH).
+pub fn which(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} not found on PATH"))
+}
