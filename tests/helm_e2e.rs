@@ -356,3 +356,51 @@ fn backstage_with_minicloud_overlay_through_helm4() {
     assert_eq!(code, 0, "{err}");
     e2e::assert_backstage_through_harbor(&out);
 }
+
+/// The MANIFEST part of `helm install --dry-run` output (the release manifest Helm would apply).
+fn manifest_section(out: &str) -> &str {
+    let start = out
+        .find("\nMANIFEST:\n")
+        .unwrap_or_else(|| panic!("no MANIFEST in {out}"));
+    let rest = &out[start + "\nMANIFEST:\n".len()..];
+    rest.find("\nNOTES:\n").map_or(rest, |end| &rest[..end])
+}
+
+#[test]
+fn backstage_install_dry_run_through_helm3() {
+    let Some(helm3) = common::tool("helm3") else {
+        return;
+    };
+    let dir = e2e::tempdir();
+    let kubeconfig = dir.path().join("kubeconfig");
+    e2e::fake_api::start(&kubeconfig);
+    let mut cmd = e2e::helm(&helm3, dir.path(), &e2e::bin_dir(dir.path(), None));
+    // The stand-in API server has no OpenAPI documents to validate against.
+    cmd.env("KUBECONFIG", &kubeconfig)
+        .args(["install", "--dry-run", "--disable-openapi-validation"])
+        .args(backstage_args(true))
+        .args(["--post-renderer", "overhelm"]);
+    let (code, out, err) = e2e::run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("STATUS: pending-install"), "{out}");
+    e2e::assert_backstage_through_harbor(manifest_section(&out));
+}
+
+#[test]
+fn backstage_install_dry_run_through_helm4() {
+    let Some(helm4) = common::tool("helm4") else {
+        return;
+    };
+    let dir = e2e::tempdir();
+    let bin = e2e::bin_dir(dir.path(), None);
+    let mut cmd = e2e::helm(&helm4, dir.path(), &bin);
+    cmd.env("HELM_PLUGINS", common::root().join("deploy/helm4"))
+        .env("KUBECONFIG", dir.path().join("no-cluster"))
+        .args(["install", "--dry-run=client"])
+        .args(backstage_args(false))
+        .args(["--post-renderer", "overhelm"]);
+    let (code, out, err) = e2e::run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("STATUS: pending-install"), "{out}");
+    e2e::assert_backstage_through_harbor(manifest_section(&out));
+}

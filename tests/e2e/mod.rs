@@ -2,6 +2,8 @@
 //! objects, a PATH folder with `overhelm` (and a chosen `helm`), private Helm homes.
 #![allow(dead_code)]
 
+pub mod fake_api;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
