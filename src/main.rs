@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Err(err) if commands::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             commands::report_error(&err);
-            ExitCode::from(2)
+            ExitCode::from(commands::exit_code(&err))
         }
     }
 }

@@ -4,7 +4,10 @@
 //! the only one that uses `anyhow`. Errors leave through [`report_error`], which also makes them
 //! visible where Helm 4 hides a plugin's stderr.
 
+pub mod argocd;
+pub mod helm;
 pub mod render;
+pub mod template;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => render::run(&cli.render),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Template(args)) => template::run(&args),
+        Some(Command::Argocd(command)) => argocd::run(&command),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)
@@ -51,6 +56,18 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 matches!(e, crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
+}
+
+/// The exit code for an error: helm's own when `helm template` failed, 128 + the signal when
+/// one stopped overhelm, else 2.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if let Some(failed) = err.downcast_ref::<helm::HelmFailed>() {
+        return failed.code;
+    }
+    if let Some(stop) = err.downcast_ref::<helm::Interrupted>() {
+        return u8::try_from(128 + stop.signal).unwrap_or(2);
+    }
+    2
 }
 
 /// Writes an error where a person will see it: stderr (Helm 3 and Argo CD show it), the log file
