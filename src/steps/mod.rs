@@ -9,6 +9,7 @@
 //! `overlay/`, a line in [`build`], a golden case.
 
 pub mod registry;
+pub mod wait_for;
 
 use serde_json::Value;
 
@@ -55,6 +56,9 @@ pub trait Step {
 /// The steps an overlay asks for, in the fixed order.
 pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
+    if !overlay.wait_for.is_empty() {
+        steps.push(Box::new(wait_for::WaitForStep::new(&overlay.wait_for)?));
+    }
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
     }
