@@ -65,11 +65,12 @@ while :; do
   out=$(printf '%s' "${out:-no answer}" | tr -s '\n\t' '  ')
   now=$(date +%s)
   elapsed=$((now - start))
-  if [ "$elapsed" -ge "$timeout" ]; then
+  # Whole seconds: only past timeout+1 on this clock is the real time surely past the timeout.
+  if [ "$elapsed" -gt "$timeout" ]; then
     echo "$me: ${elapsed}s: gave up after $attempt attempt(s) (timeout ${timeout}s) waiting for $what; last error: $out" >&2
     exit 1
   fi
   echo "$me: ${elapsed}s: attempt $attempt: not ready: $out"
-  left=$((timeout - elapsed))
+  left=$((timeout + 1 - elapsed))
   if [ "$left" -lt "$delay" ]; then sleep "$left"; else sleep "$delay"; fi
 done
