@@ -1,4 +1,22 @@
-//! `waitFor:`: an init container that holds a workload until its database is ready.
+//! `waitFor:`: an init container that holds a workload until its database (or any TCP service)
+//! is ready.
+//!
+//! ```yaml
+//! waitFor:
+//!   - workload: {kind: Deployment, name: backstage}   # default: every workload whose env names the host
+//!     postgres:
+//!       host: {fromEnv: POSTGRES_HOST}                # or a literal string
+//!       port: {fromEnv: POSTGRES_PORT}                # or a number; default 5432
+//!       user: {fromEnv: POSTGRES_USER}                # with a user: wait until a login succeeds
+//!       password: {fromEnv: POSTGRES_PASSWORD}
+//!       database: backstage_plugin_catalog
+//!     timeout: 10m
+//!     image: auto
+//!   - tcp: {host: {fromEnv: REDIS_HOST}, port: 6379}
+//! ```
+//!
+//! These are plain data; `steps::wait_for` checks them (exactly one of `postgres`/`tcp`, a
+//! valid duration and name) and says which key is wrong.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,13 +28,16 @@ use super::Selector;
 pub struct WaitFor {
     /// Init container name; default `wait-for-postgres` / `wait-for-tcp`.
     pub name: Option<String>,
-    /// The workload; default: every workload whose env names the host variable.
+    /// The workload; default: every workload whose containers' env names the host variable.
     pub workload: Option<Selector>,
+    /// The app container whose env `fromEnv` reads; default: the first container whose env
+    /// names the host variable (or the first `fromEnv` variable when the host is a literal).
+    pub container: Option<String>,
     /// Wait for PostgreSQL.
     pub postgres: Option<PostgresWait>,
     /// Wait for a TCP port.
     pub tcp: Option<TcpWait>,
-    /// Go duration; default `10m`.
+    /// Go duration (`10m`, `90s`, `1h30m`); default `10m`.
     pub timeout: Option<String>,
     /// `auto` (default: the PostgreSQL image already in the release) or an image reference.
     pub image: Option<String>,
@@ -30,11 +51,11 @@ pub struct PostgresWait {
     pub host: Option<EnvOr>,
     /// Port, literal or from env; default 5432.
     pub port: Option<EnvOr>,
-    /// User: with `password`, wait until a login succeeds.
+    /// User: with a user, wait until a login succeeds (not only until the server answers).
     pub user: Option<EnvOr>,
-    /// Password, from env (a literal is allowed but discouraged).
+    /// Password, from env (a literal is allowed but lands in the manifest; the report warns).
     pub password: Option<EnvOr>,
-    /// Database to log in to.
+    /// Database to log in to; default: libpq's default, the user's name.
     pub database: Option<EnvOr>,
 }
 

@@ -10,6 +10,7 @@
 
 pub mod patches;
 pub mod registry;
+pub mod wait_for;
 
 use serde_json::Value;
 
@@ -58,6 +59,9 @@ pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
     if !overlay.patches.is_empty() {
         steps.push(Box::new(patches::PatchesStep::new(&overlay.patches)?));
+    }
+    if !overlay.wait_for.is_empty() {
+        steps.push(Box::new(wait_for::WaitForStep::new(&overlay.wait_for)?));
     }
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
