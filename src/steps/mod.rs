@@ -9,6 +9,7 @@
 //! `overlay/`, a line in [`build`], a golden case.
 
 pub mod registry;
+pub mod tls;
 
 use serde_json::Value;
 
@@ -55,6 +56,9 @@ pub trait Step {
 /// The steps an overlay asks for, in the fixed order.
 pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
+    if !overlay.tls.is_empty() {
+        steps.push(Box::new(tls::TlsStep::new(&overlay.tls)?));
+    }
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
     }
