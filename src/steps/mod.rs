@@ -10,6 +10,7 @@
 
 pub mod patches;
 pub mod registry;
+pub mod tls;
 pub mod wait_for;
 
 use serde_json::Value;
@@ -59,6 +60,9 @@ pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
     if !overlay.patches.is_empty() {
         steps.push(Box::new(patches::PatchesStep::new(&overlay.patches)?));
+    }
+    if !overlay.tls.is_empty() {
+        steps.push(Box::new(tls::TlsStep::new(&overlay.tls)?));
     }
     if !overlay.wait_for.is_empty() {
         steps.push(Box::new(wait_for::WaitForStep::new(&overlay.wait_for)?));

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
-const GROUPS: [(&str, &[(&str, &str)]); 4] = [
+const GROUPS: [(&str, &[(&str, &str)]); 6] = [
     (
         "v1",
         &[
@@ -25,7 +25,9 @@ const GROUPS: [(&str, &[(&str, &str)]); 4] = [
             ("statefulsets", "StatefulSet"),
         ],
     ),
-    ("batch/v1", &[("jobs", "Job")]),
+    ("batch/v1", &[("jobs", "Job"), ("cronjobs", "CronJob")]),
+    ("networking.k8s.io/v1", &[("ingresses", "Ingress")]),
+    ("cert-manager.io/v1", &[("certificates", "Certificate")]),
     (
         "apiextensions.k8s.io/v1",
         &[("customresourcedefinitions", "CustomResourceDefinition")],
