@@ -4,6 +4,7 @@
 //! the only one that uses `anyhow`. Errors leave through [`report_error`], which also makes them
 //! visible where Helm 4 hides a plugin's stderr.
 
+pub mod budget;
 pub mod render;
 
 use std::io::Write;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => render::run(&cli.render),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Budget(args)) => budget::run(&args),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)
@@ -40,6 +42,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Diff(_) => "diff",
         Command::Template(_) => "template",
         Command::Argocd(_) => "argocd",
+        Command::Budget(_) => "budget",
     }
 }
 

@@ -9,6 +9,7 @@
 //! `overlay/`, a line in [`build`], a golden case.
 
 pub mod registry;
+pub mod resources;
 
 use serde_json::Value;
 
@@ -57,6 +58,9 @@ pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     let mut steps: Vec<Box<dyn Step>> = Vec::new();
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
+    }
+    if let Some(spec) = &overlay.resources {
+        steps.extend(resources::steps(spec)?);
     }
     Ok(steps)
 }
