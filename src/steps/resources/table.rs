@@ -2,10 +2,10 @@
 //! left, in columns a person can read and act on.
 //!
 //! ```text
-//! workload                                   pods        requests.cpu  requests.memory  limits.cpu  limits.memory
-//! Deployment/backstage/backstage             1 replica           100m            384Mi           1            1Gi
-//! StatefulSet/backstage/backstage-postgresql 1 replica            50m            128Mi        500m          512Mi
-//! total                                                          150m            512Mi        1500m        1536Mi
+//! workload                                    pods       requests.cpu  requests.memory  limits.cpu  limits.memory
+//! Deployment/backstage/backstage              1 replica          100m            384Mi           1            1Gi
+//! StatefulSet/backstage/backstage-postgresql  1 replica           50m            128Mi        500m          512Mi
+//! total                                                          150m            512Mi       1500m         1536Mi
 //! budget                                                            2              2Gi           -            4Gi
 //! left                                                          1850m           1536Mi           -         2560Mi
 //! ```
