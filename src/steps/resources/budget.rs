@@ -15,8 +15,10 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::pods;
 use super::spec::Which;
 use crate::error::{DocAt, Error, Result};
 use crate::quantity::Quantity;
@@ -71,17 +73,16 @@ impl Usage {
 }
 
 /// The usage of every workload in the stream, in stream order; a later document with the same id
-/// (Helm 4 can send duplicates) replaces an earlier one, as `kubectl apply` would.
+/// (Helm 4 can send duplicates) replaces an earlier one (in its place), as `kubectl apply` would.
 pub fn usage(stream: &Stream<'_>, nodes: u64) -> Result<Vec<Usage>> {
-    let mut all: Vec<Usage> = Vec::new();
+    let mut all: IndexMap<String, Usage> = IndexMap::new();
     visit_objects(stream, is_workload, |_, at, object| {
         if let Some(usage) = workload_usage(at, object, nodes)? {
-            all.retain(|u| u.id != usage.id);
-            all.push(usage);
+            all.insert(usage.id.clone(), usage);
         }
         Ok(())
     })?;
-    Ok(all)
+    Ok(all.into_values().collect())
 }
 
 /// One workload's usage; `None` for a PodTemplate or a workload without a pod spec.
@@ -93,7 +94,7 @@ pub fn workload_usage(at: &DocAt, object: &Value, nodes: u64) -> Result<Option<U
     let Some(spec) = pod_spec(object).filter(|_| kind != "PodTemplate") else {
         return Ok(None);
     };
-    let (pods, pods_note) = pods(at, kind, object, nodes)?;
+    let (pods, pods_note) = pods::count(at, kind, object, nodes)?;
     let containers = Containers::read(at, spec)?;
     let mut usage = Usage {
         id: at.id.clone().unwrap_or_else(|| kind.to_string()),
@@ -130,63 +131,6 @@ pub fn workload_usage(at: &DocAt, object: &Value, nodes: u64) -> Result<Option<U
         usage.limits.insert(name, limit);
     }
     Ok(Some(usage))
-}
-
-/// The pods a workload runs, and how they were counted.
-fn pods(at: &DocAt, kind: &str, object: &Value, nodes: u64) -> Result<(u64, String)> {
-    let spec = object.get("spec");
-    let count = |v: Option<&Value>, field: &str| -> Result<Option<u64>> {
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                Error::doc(
-                    at,
-                    "resources.budget",
-                    format!("{field} is {v}, not a whole number of 0 or more"),
-                )
-            }),
-        }
-    };
-    Ok(match kind {
-        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => {
-            let n = count(spec.and_then(|s| s.get("replicas")), "spec.replicas")?.unwrap_or(1);
-            (n, format!("{n} replica{}", if n == 1 { "" } else { "s" }))
-        }
-        "Job" | "CronJob" => {
-            let job = if kind == "Job" {
-                spec
-            } else {
-                spec.and_then(|s| s.get("jobTemplate"))
-                    .and_then(|t| t.get("spec"))
-            };
-            let prefix = if kind == "Job" {
-                "spec"
-            } else {
-                "spec.jobTemplate.spec"
-            };
-            let parallelism = count(
-                job.and_then(|j| j.get("parallelism")),
-                &format!("{prefix}.parallelism"),
-            )?
-            .unwrap_or(1);
-            let completions = count(
-                job.and_then(|j| j.get("completions")),
-                &format!("{prefix}.completions"),
-            )?;
-            let n = completions.map_or(parallelism, |c| c.min(parallelism));
-            let note = if kind == "Job" {
-                format!("{n} parallel")
-            } else {
-                format!("{n} per run")
-            };
-            (n, note)
-        }
-        "DaemonSet" => (
-            nodes,
-            format!("{nodes} node{}", if nodes == 1 { "" } else { "s" }),
-        ),
-        _ => (1, "1".into()),
-    })
 }
 
 /// The containers of a pod, read once.

@@ -21,10 +21,13 @@
 
 pub mod budget;
 mod container;
+mod pods;
 pub mod spec;
 pub mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_budget;
 
 use serde_json::Value;
 
