@@ -43,6 +43,8 @@ pub enum Command {
     /// Argo CD config-management plugin commands.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
+    /// Print the release's resource table (requests, limits, budget) without failing, for sizing.
+    Budget(BudgetArgs),
 }
 
 /// Argo CD CMP commands.
@@ -176,6 +178,23 @@ pub struct TemplateArgs {
     /// Arguments passed to `helm template` as they are (after `--`).
     #[arg(last = true, value_name = "HELM_ARGS")]
     pub helm_args: Vec<String>,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `budget`'s options: the manifest stream comes on stdin, as for `render`.
+#[derive(Debug, Clone, Args)]
+pub struct BudgetArgs {
+    /// Overlays.
+    #[command(flatten)]
+    pub overlay: OverlayArgs,
+    /// The Helm release name.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The release namespace.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,

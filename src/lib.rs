@@ -20,6 +20,7 @@ pub mod golden;
 pub mod image;
 pub mod jsonpath;
 pub mod overlay;
+pub mod quantity;
 pub mod render;
 pub mod steps;
 pub mod stream;

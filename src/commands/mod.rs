@@ -5,6 +5,7 @@
 //! visible where Helm 4 hides a plugin's stderr.
 
 pub mod argocd;
+pub mod budget;
 pub mod helm;
 pub mod render;
 pub mod template;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Template(args)) => template::run(&args),
         Some(Command::Argocd(command)) => argocd::run(&command),
+        Some(Command::Budget(args)) => budget::run(&args),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)
@@ -45,6 +47,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Diff(_) => "diff",
         Command::Template(_) => "template",
         Command::Argocd(_) => "argocd",
+        Command::Budget(_) => "budget",
     }
 }
 

@@ -1,11 +1,15 @@
 //! `resources:`: defaults, exact values and the release budget.
+//!
+//! Quantities are kept as written here and checked when the step is built
+//! (`steps::resources::spec`), so that every mistake is reported with its overlay key.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::Selector;
 
-/// A resource name (`cpu`, `memory`, `ephemeral-storage`) -> quantity, as written.
+/// A resource name (`cpu`, `memory`, `ephemeral-storage`, `hugepages-2Mi`, `vendor/name`) ->
+/// quantity, as written.
 pub type ResourceMap = IndexMap<String, QuantityText>;
 
 /// A quantity as written in the overlay: `100m`, `"1"`, `1` or `0.5`.
@@ -32,12 +36,12 @@ impl QuantityText {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
-    /// Fill only what is missing, in every container of every workload.
+    /// Fill only what is missing, in every container and init container of every workload.
     pub defaults: Option<Requirements>,
-    /// Exact values for named containers.
+    /// Exact values for named containers; applied before `defaults`.
     #[serde(default)]
     pub set: Vec<ResourceSet>,
-    /// The whole release's limit; over is an error.
+    /// The whole release's budget; over is an error.
     pub budget: Option<Budget>,
 }
 
@@ -57,7 +61,7 @@ pub struct Requirements {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceSet {
-    /// The workload.
+    /// The workloads (every field given must match; usually kind and name).
     pub workload: Selector,
     /// The container (app or init) by name.
     pub container: String,

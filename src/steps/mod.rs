@@ -10,6 +10,7 @@
 
 pub mod patches;
 pub mod registry;
+pub mod resources;
 pub mod tls;
 pub mod wait_for;
 
@@ -69,6 +70,9 @@ pub fn build(overlay: &Overlay) -> Result<Vec<Box<dyn Step>>> {
     }
     if let Some(registry) = &overlay.registry {
         steps.push(Box::new(registry::RegistryStep::new(registry)?));
+    }
+    if let Some(spec) = &overlay.resources {
+        steps.extend(resources::steps(spec)?);
     }
     Ok(steps)
 }
