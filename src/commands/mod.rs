@@ -4,6 +4,8 @@
 //! the only one that uses `anyhow`. Errors leave through [`report_error`], which also makes them
 //! visible where Helm 4 hides a plugin's stderr.
 
+pub mod check;
+pub mod diff;
 pub mod render;
 
 use std::io::Write;
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => render::run(&cli.render),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Diff(args)) => diff::run(&args),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)

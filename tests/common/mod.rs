@@ -23,14 +23,22 @@ pub fn bin() -> PathBuf {
 /// kept out of the home directory.
 pub fn overhelm(args: &[&str], stdin: &str) -> Output {
     let mut cmd = Command::new(bin());
-    cmd.args(args).env_remove("OVERHELM_OVERLAY").env_remove("HELM_PLUGIN_NAME");
-    cmd.env("OVERHELM_LOG", std::env::temp_dir().join("overhelm-tests-error.log"));
+    cmd.args(args)
+        .env_remove("OVERHELM_OVERLAY")
+        .env_remove("HELM_PLUGIN_NAME");
+    cmd.env(
+        "OVERHELM_LOG",
+        std::env::temp_dir().join("overhelm-tests-error.log"),
+    );
     run_with_stdin(cmd, stdin)
 }
 
 /// Runs a prepared command with `stdin` and collects its output.
 pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
-    cmd.current_dir(root()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     let mut input = child.stdin.take().expect("stdin");
     let data = stdin.as_bytes().to_vec();
@@ -82,7 +90,12 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 /// A private Helm environment in `dir` (plugins, cache, config, data), so that a Helm 4 plugin
 /// never lands in the user's default plugin folder, where it breaks Helm 3.
 pub fn helm_env(cmd: &mut Command, dir: &Path) {
-    for (var, sub) in [("HELM_PLUGINS", "plugins"), ("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data")] {
+    for (var, sub) in [
+        ("HELM_PLUGINS", "plugins"),
+        ("HELM_CACHE_HOME", "cache"),
+        ("HELM_CONFIG_HOME", "config"),
+        ("HELM_DATA_HOME", "data"),
+    ] {
         let p = dir.join(sub);
         std::fs::create_dir_all(&p).expect("helm dir");
         cmd.env(var, p);
