@@ -319,3 +319,22 @@ fn the_project_golden_cases_pass_through_the_binary() {
         stderr(&out)
     );
 }
+
+#[test]
+fn reordered_output_is_drift_for_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs: Vec<String> = rendered()
+        .split("---\n")
+        .skip(1)
+        .map(|d| format!("---\n{d}"))
+        .collect();
+    docs.reverse();
+    make_case(dir.path(), "moved", Some(&docs.concat()));
+    let out = check(dir.path(), &[], false);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("DRIFT    golden/moved: differs from golden/moved/expected.yaml\n  note: documents are in a different order\n  note: no document changed, but the order is part of the golden file\n--- golden/moved/expected.yaml\n"),
+        "{text}"
+    );
+}

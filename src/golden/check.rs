@@ -129,7 +129,9 @@ fn explain(case: &Case, expected: &str, produced: &Produced, result: &mut CaseRe
                 Ok(mut diff) => {
                     result.unified = std::mem::take(&mut diff.unified);
                     if !diff.drift && diff.reordered {
-                        result.notes.push("the same documents, in a different order (the order is part of the golden file)".into());
+                        result.notes.push(
+                            "no document changed, but the order is part of the golden file".into(),
+                        );
                     } else if !diff.drift {
                         result.notes.push("the documents are equal; the bytes between them differ (separators or a byte-order mark)".into());
                     }
