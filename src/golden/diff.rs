@@ -74,6 +74,7 @@ pub struct StreamDiff {
     /// Changed, added and removed documents: new-stream order, removed ones last.
     pub documents: Vec<DocDiff>,
     /// The unified diff of the bytes, Secret values masked (empty when not computed).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub unified: String,
 }
 
