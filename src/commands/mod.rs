@@ -6,6 +6,8 @@
 
 pub mod argocd;
 pub mod budget;
+pub mod check;
+pub mod diff;
 pub mod helm;
 pub mod render;
 pub mod template;
@@ -32,6 +34,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Template(args)) => template::run(&args),
         Some(Command::Argocd(command)) => argocd::run(&command),
         Some(Command::Budget(args)) => budget::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Diff(args)) => diff::run(&args),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)

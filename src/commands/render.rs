@@ -1,5 +1,6 @@
 //! `overhelm render`: the post-renderer. Reads the manifest stream on stdin, writes the edited
-//! stream on stdout, all or nothing.
+//! stream on stdout, all or nothing. With `--expect GOLDEN` it is also an install-time gate: output
+//! that drifted from the reviewed file is refused (exit 1, nothing on stdout, the diff on stderr).
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use anyhow::Context as _;
 
 use super::{Outcome, read_input, utf8, write_stdout};
 use crate::cli::RenderArgs;
+use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
 use crate::overlay::{OVERLAY_ENV, Overlay};
 use crate::render::{render, report_text};
 use crate::steps::Context;
@@ -24,17 +26,41 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         namespace: args.namespace.clone(),
     };
     let rendered = render(&input, &overlay, &ctx, &args.limits.limits())?;
-    if let Some(golden) = &args.expect {
-        anyhow::bail!(
-            "--expect {}: golden gates are not available in this build yet",
-            golden.display()
-        );
-    }
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }
+    if let Some(golden) = &args.expect {
+        if let Some(drift) = expect(golden, &rendered.output)? {
+            super::report_error(&anyhow::anyhow!(drift));
+            return Ok(Outcome::Drift);
+        }
+    }
     write_stdout(&rendered.output)?;
     Ok(Outcome::Success)
+}
+
+/// `--expect GOLDEN`: the drift report when the output differs from the reviewed file, `None`
+/// when it matches. Documents that only moved are not drift (Helm 4 sends them in its own
+/// order); a document whose bytes differ, even only in comments, is.
+fn expect(golden: &Path, output: &str) -> anyhow::Result<Option<String>> {
+    let label = golden.display().to_string();
+    let bytes = std::fs::read(golden)
+        .with_context(|| format!("--expect {label}: reading the reviewed output"))?;
+    let expected = utf8(bytes, &format!("--expect {label}"))?;
+    if expected == output {
+        return Ok(None);
+    }
+    let opts = DiffOptions::new(&label, "rendered output");
+    let diff =
+        diff_streams(&expected, output, &opts).with_context(|| format!("--expect {label}"))?;
+    if !diff.drift {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "--expect {label}: the rendered output differs from the reviewed file, so nothing was written (exit 1); if the change is intended, review it and update the file\n{}{}",
+        structure(&diff, false),
+        unified_text(&diff.unified, false)
+    )))
 }
 
 /// Writes the report to stderr (`-`) or a file.
