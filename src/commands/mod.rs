@@ -5,6 +5,7 @@
 //! visible where Helm 4 hides a plugin's stderr.
 
 pub mod render;
+pub mod values;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => render::run(&cli.render),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Values(args)) => values::run(&args),
         Some(other) => anyhow::bail!(
             "`{}` is not available in this build yet",
             command_name(&other)
