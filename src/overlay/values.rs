@@ -15,7 +15,9 @@ use super::resources::Requirements;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ValuesSpec {
-    /// The chart profile: `backstage`.
+    /// The chart profile: `backstage`. Optional in one file so that a later overlay layer can
+    /// hold only part of the section; the layered result must name it.
+    #[serde(default)]
     pub chart: String,
     /// The public URL of the app (base URL of frontend and backend, CORS origin).
     pub url: Option<String>,

@@ -27,6 +27,10 @@ pub trait Profile {
 pub fn find(chart: &str) -> Result<&'static dyn Profile> {
     match chart {
         "backstage" => Ok(&backstage::Backstage),
+        "" => Err(Error::overlay(
+            "values.chart",
+            "no chart profile given; say which chart the values are for, e.g. `chart: backstage`",
+        )),
         other => Err(Error::overlay(
             "values.chart",
             format!("no profile for chart {other:?}; the profiles are: backstage"),
