@@ -84,7 +84,7 @@ fn env(values: &Value) -> Result<()> {
         if pg_on && DATABASE_INJECTED.contains(&name) {
             return Err(fail(format!(
                 "{at}: {name} is injected by the chart already, because postgresql.enabled is true; the container would \
-                 get it twice (server-side apply refuses duplicate env names). Remove it: the chart takes it from \
+                 get it twice (server-side apply can refuse duplicate env names). Remove it: the chart takes it from \
                  postgresql.auth"
             )));
         }
