@@ -517,3 +517,27 @@ fn cli_without_overlay_is_an_error() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn a_url_host_without_a_tls_entry_is_warned_about() {
+    let text = |host: &str| {
+        format!(
+            "apiVersion: overhelm/v1\nkind: Overlay\ntls:\n  - host: {host}\n    issuer: {{kind: ClusterIssuer, name: ca}}\nvalues:\n{BASE}"
+        )
+    };
+    let overlay = Overlay::parse(&text("portal.example.com"), "t.yaml").expect("overlay");
+    let c = compile_overlay(&overlay).expect("compile");
+    assert_eq!(
+        c.warnings,
+        [
+            "values.url: host backstage.example.com has no `tls` entry (tls hosts: portal.example.com); browsers will reach Backstage at a host overhelm makes no certificate for"
+        ]
+    );
+    let overlay = Overlay::parse(&text("Backstage.example.com"), "t.yaml").expect("overlay");
+    assert!(
+        compile_overlay(&overlay)
+            .expect("compile")
+            .warnings
+            .is_empty()
+    );
+}

@@ -225,3 +225,23 @@ fn cli_prints_the_catalog_summary() {
     assert!(err.contains("overhelm: catalog: 5 location(s), 5 file(s), 6 entities (1 System, 5 Component); spec.owner 0/6 resolved, spec.system 5/5 resolved\n"), "{err}");
     assert!(Path::new(&common::root().join("examples/backstage/catalog")).is_dir());
 }
+
+#[test]
+fn a_locations_own_rules_allow_more_kinds_there_only() {
+    let mut v = values(&["Component", "System"], &["a", "b"]);
+    v["backstage"]["appConfig"]["catalog"]["locations"][0]["rules"] =
+        serde_json::json!([{"allow": ["Group"]}]);
+    let report = check_files(&v, &files(&[GROUP, SYSTEM])).expect("Group allowed in location 0");
+    assert!(
+        report.summary.contains("2 entities (1 Group, 1 System)"),
+        "{}",
+        report.summary
+    );
+    let err = check_files(&v, &files(&[SYSTEM, GROUP]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("f1.yaml document 1 (Group/team): kind Group is not allowed"),
+        "{err}"
+    );
+}

@@ -168,41 +168,23 @@ fn allowed_kinds(values: &Value, location: Option<&Value>) -> Vec<String> {
     global.into_iter().chain(own).collect()
 }
 
+/// An entity that passed its own checks: identity, where it is written, the document.
+type Found = (EntityRef, String, Value);
+
 /// Checks read files against the compiled values' catalog rules.
 pub fn check_files(values: &Value, files: &[LocatedFile]) -> Result<CatalogReport> {
     let locs = locations(values);
     let mut errors = Vec::new();
-    let mut entities: Vec<(EntityRef, String, Value)> = Vec::new();
+    let mut entities: Vec<Found> = Vec::new();
     for f in files {
         let location = locs
             .iter()
             .find(|(i, _, _)| *i == f.location)
             .map(|(_, l, _)| *l);
         let allowed = allowed_kinds(values, location);
-        let docs = match yaml::parse(&f.text, &Limits::default()) {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(format!("{}: {e}", f.file));
-                continue;
-            }
-        };
-        for (n, doc) in docs.into_iter().enumerate() {
-            let at = format!("{} document {}", f.file, n + 1);
-            match entity::check(&doc) {
-                Err(es) => errors.extend(es.into_iter().map(|e| format!("{at}: {e}"))),
-                Ok(r) => {
-                    let at = format!("{at} ({}/{})", r.kind, r.name);
-                    if !allowed.contains(&r.kind.to_ascii_lowercase()) {
-                        errors.push(format!("{at}: kind {} is not allowed by catalog.rules (allowed: {}); Backstage would refuse the entity. Add it to values.catalog.allow", r.kind, allowed.join(", ")));
-                    }
-                    if let Some((_, other, _)) =
-                        entities.iter().find(|(e, _, _)| e.key() == r.key())
-                    {
-                        errors.push(format!("{at}: {} is defined twice (also in {other}); Backstage keeps one and reports a conflict on the other", r.key()));
-                    }
-                    entities.push((r, at, doc));
-                }
-            }
+        match yaml::parse(&f.text, &Limits::default()) {
+            Ok(docs) => check_docs(f, docs, &allowed, &mut entities, &mut errors),
+            Err(e) => errors.push(format!("{}: {e}", f.file)),
         }
     }
     let (counts, warnings) = resolve(values, &entities, &mut errors);
@@ -223,11 +205,39 @@ pub fn check_files(values: &Value, files: &[LocatedFile]) -> Result<CatalogRepor
     })
 }
 
+/// Checks one file's documents: envelope, allowed kind, duplicates.
+fn check_docs(
+    f: &LocatedFile,
+    docs: Vec<Value>,
+    allowed: &[String],
+    entities: &mut Vec<Found>,
+    errors: &mut Vec<String>,
+) {
+    for (n, doc) in docs.into_iter().enumerate() {
+        let at = format!("{} document {}", f.file, n + 1);
+        let r = match entity::check(&doc) {
+            Ok(r) => r,
+            Err(es) => {
+                errors.extend(es.into_iter().map(|e| format!("{at}: {e}")));
+                continue;
+            }
+        };
+        let at = format!("{at} ({}/{})", r.kind, r.name);
+        if !allowed.contains(&r.kind.to_ascii_lowercase()) {
+            errors.push(format!("{at}: kind {} is not allowed by catalog.rules (allowed: {}); Backstage would refuse the entity. Add it to values.catalog.allow", r.kind, allowed.join(", ")));
+        }
+        if let Some((_, other, _)) = entities.iter().find(|(e, _, _)| e.key() == r.key()) {
+            errors.push(format!("{at}: {} is defined twice (also in {other}); Backstage keeps one and reports a conflict on the other", r.key()));
+        }
+        entities.push((r, at, doc));
+    }
+}
+
 /// Per reference field: (field, resolved, total); plus one warning per reference target that is
 /// not in the catalog, naming every entity that refers to it.
 fn resolve(
     values: &Value,
-    entities: &[(EntityRef, String, Value)],
+    entities: &[Found],
     errors: &mut Vec<String>,
 ) -> (Vec<(&'static str, usize, usize)>, Vec<String>) {
     let mut counts: Vec<(&'static str, usize, usize)> = Vec::new();
@@ -275,7 +285,7 @@ fn resolve(
 fn summary(
     locations: usize,
     files: usize,
-    entities: &[(EntityRef, String, Value)],
+    entities: &[Found],
     counts: &[(&str, usize, usize)],
 ) -> String {
     let mut kinds: Vec<(String, usize)> = Vec::new();
