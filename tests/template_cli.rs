@@ -236,7 +236,7 @@ fn compiled_values_live_in_a_private_file_only_while_helm_runs() {
     let overlay = dir.path().join("values-overlay.yaml");
     std::fs::write(
         &overlay,
-        "apiVersion: overhelm/v1\nkind: Overlay\nvalues:\n  chart: backstage\n  set:\n    backstage:\n      replicas: 2\n",
+        "apiVersion: overhelm/v1\nkind: Overlay\nvalues:\n  chart: backstage\n  url: https://backstage.example.com\n  set:\n    backstage:\n      replicas: 2\n",
     )
     .unwrap();
     let (child, helm_pid) = held_template(&helm3, dir.path(), &overlay);

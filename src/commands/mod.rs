@@ -11,6 +11,7 @@ pub mod diff;
 pub mod helm;
 pub mod render;
 pub mod template;
+pub mod values;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,22 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Budget(args)) => budget::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
-        Some(other) => anyhow::bail!(
-            "`{}` is not available in this build yet",
-            command_name(&other)
-        ),
-    }
-}
-
-fn command_name(command: &Command) -> &'static str {
-    match command {
-        Command::Render(_) => "render",
-        Command::Values(_) => "values",
-        Command::Check(_) => "check",
-        Command::Diff(_) => "diff",
-        Command::Template(_) => "template",
-        Command::Argocd(_) => "argocd",
-        Command::Budget(_) => "budget",
+        Some(Command::Values(args)) => values::run(&args),
     }
 }
 

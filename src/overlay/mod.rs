@@ -169,7 +169,9 @@ impl Overlay {
                 None => typed,
                 Some(mut base) => {
                     let given: Value = yaml::from_str(&text).map_err(to_file_err)?;
+                    let before = base.clone();
                     merge(&mut base, typed, &given);
+                    values::layer_set(&before, &given, &mut base);
                     base
                 }
             });
