@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod duration;
 pub mod error;
 pub mod golden;
 pub mod image;

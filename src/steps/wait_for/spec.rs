@@ -403,7 +403,7 @@ mod tests {
             ),
             (
                 "- postgres: {host: a}\n  timeout: 10 minutes\n",
-                "overlay waitFor[0].timeout: \"10 minutes\" is not a duration; write it like 10m, 90s or 1h30m (Go duration syntax)",
+                "overlay waitFor[0].timeout: \"10 minutes\" is not a Go duration: unknown unit \" minutes\" (units are h, m, s, ms, us, ns)",
             ),
             (
                 "- postgres: {host: a}\n  image: Postgres:16\n",
