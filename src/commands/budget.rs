@@ -4,22 +4,17 @@
 //! `resources.budget`, the budget, what is left and what is over. Over budget is not a failure
 //! here (exit 0); `render` is where it fails.
 
-use std::path::Path;
-
-use super::{Outcome, read_input, utf8, write_stdout};
+use super::{Outcome, write_stdout};
 use crate::cli::BudgetArgs;
-use crate::overlay::{OVERLAY_ENV, Overlay};
+use crate::overlay::Overlay;
 use crate::steps::Context;
 use crate::steps::resources::sizing;
 
 /// Runs `budget`.
 pub fn run(args: &BudgetArgs) -> anyhow::Result<Outcome> {
-    let files = Overlay::files_from(
-        &args.overlay.overlays,
-        std::env::var(OVERLAY_ENV).ok().as_deref(),
-    );
+    let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
-    let input = utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")?;
+    let input = super::read_stdin_stream()?;
     let ctx = Context {
         release: args.release.clone(),
         namespace: args.namespace.clone(),

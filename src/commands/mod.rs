@@ -119,6 +119,17 @@ fn append_log(path: &Path, message: &str) {
     }
 }
 
+/// The overlay files a command reads: `--overlay`, else `OVERHELM_OVERLAY` (`:`-separated).
+pub fn overlay_files(args: &crate::cli::OverlayArgs) -> Vec<PathBuf> {
+    let env = std::env::var(crate::overlay::OVERLAY_ENV).ok();
+    crate::overlay::Overlay::files_from(&args.overlays, env.as_deref())
+}
+
+/// The manifest stream on stdin, as UTF-8.
+pub fn read_stdin_stream() -> anyhow::Result<String> {
+    utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")
+}
+
 /// Reads a whole file, or stdin for `-`.
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;

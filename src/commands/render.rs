@@ -6,21 +6,18 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Outcome, read_input, utf8, write_stdout};
+use super::{Outcome, utf8, write_stdout};
 use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
-use crate::overlay::{OVERLAY_ENV, Overlay};
+use crate::overlay::Overlay;
 use crate::render::{render, report_text};
 use crate::steps::Context;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
-    let files = Overlay::files_from(
-        &args.overlay.overlays,
-        std::env::var(OVERLAY_ENV).ok().as_deref(),
-    );
+    let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
-    let input = utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")?;
+    let input = super::read_stdin_stream()?;
     let ctx = Context {
         release: args.release.clone(),
         namespace: args.namespace.clone(),

@@ -17,7 +17,7 @@ use super::helm::{self, Guard, ValuesFile};
 use super::render::write_report;
 use super::{Outcome, write_stdout};
 use crate::cli::TemplateArgs;
-use crate::overlay::{OVERLAY_ENV, Overlay};
+use crate::overlay::Overlay;
 use crate::render::{Rendered, render, report_text};
 use crate::steps::Context;
 use crate::yaml::Limits;
@@ -46,10 +46,7 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<Outcome> {
         chart: args.chart.clone(),
         release: args.release.clone(),
         namespace: args.namespace.clone(),
-        overlays: Overlay::files_from(
-            &args.overlay.overlays,
-            std::env::var(OVERLAY_ENV).ok().as_deref(),
-        ),
+        overlays: super::overlay_files(&args.overlay),
         helm_args: args.helm_args.iter().map(OsString::from).collect(),
         limits: args.limits.limits(),
     };

@@ -12,10 +12,7 @@ use crate::yaml;
 
 /// Runs `values`.
 pub fn run(args: &ValuesArgs) -> anyhow::Result<Outcome> {
-    let files = Overlay::files_from(
-        &args.overlay.overlays,
-        std::env::var(OVERLAY_ENV).ok().as_deref(),
-    );
+    let files = super::overlay_files(&args.overlay);
     if files.is_empty() {
         anyhow::bail!(
             "no overlay: give --overlay FILE (or set {OVERLAY_ENV}) with a `values:` section"
