@@ -110,6 +110,13 @@ impl RegistryStep {
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                if p.kind == "Secret" {
+                    // A path into a Secret would put its values in errors and the report.
+                    return Err(Error::overlay(
+                        format!("registry.paths[{i}].kind"),
+                        "a Secret holds no image references, and overhelm never reads Secret values; remove the entry",
+                    ));
+                }
                 let path = jsonpath::Path::parse(&p.path)
                     .map_err(|m| Error::overlay(format!("registry.paths[{i}].path"), m))?;
                 Ok(CustomPath {
@@ -272,6 +279,26 @@ impl Step for RegistryStep {
     }
 }
 
+/// The report and every error name the workload, and Kubernetes refuses an object without a
+/// name anyway: a workload with neither `metadata.name` nor `metadata.generateName` is an error
+/// here, where the message can still name the template it came from.
+fn require_name(at: &DocAt, object: &Value) -> Result<()> {
+    let meta = object.get("metadata");
+    let named = ["name", "generateName"].iter().any(|key| {
+        meta.and_then(|m| m.get(*key))
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty())
+    });
+    if named {
+        return Ok(());
+    }
+    Err(Error::doc(
+        at,
+        "registry",
+        "the workload has no metadata.name; Kubernetes refuses an object without a name, so the chart's template needs fixing",
+    ))
+}
+
 impl RegistryStep {
     fn rewrite_pod(
         &self,
@@ -281,6 +308,7 @@ impl RegistryStep {
         report: &mut Report,
     ) -> Result<bool> {
         let id = at.id.clone().unwrap_or_default();
+        require_name(at, object)?;
         let Some(spec) = pod_spec_mut(object) else {
             return Ok(false);
         };
