@@ -113,12 +113,21 @@ fn kind_value(value: &str) -> Option<&str> {
         rest.strip_suffix('"')?
     } else if let Some(rest) = v.strip_prefix('\'') {
         rest.strip_suffix('\'')?
+    } else if is_reserved_word(v) {
+        // Plain `Yes`, `Off`, `Null`, ... are booleans and null in YAML 1.1, not strings.
+        return None;
     } else {
         v
     };
     let mut bytes = inner.bytes();
     let first = bytes.next()?;
     (first.is_ascii_alphabetic() && bytes.all(|b| b.is_ascii_alphanumeric())).then_some(inner)
+}
+
+/// Plain words that YAML 1.1 (Kubernetes' reading, and the parser's) takes as a boolean or null.
+fn is_reserved_word(v: &str) -> bool {
+    const WORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
 }
 
 /// The value without a trailing ` # comment` (only for values that contain no quote).
@@ -205,6 +214,10 @@ mod tests {
             ("kind:A\n", Scan::Unsure),
             ("...\n", Scan::Unsure),
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
+            ("kind: Y\n", Scan::Unsure),
+            ("kind: Off # c\n", Scan::Unsure),
+            ("kind: NULL\n", Scan::Unsure),
+            ("kind: \"Yes\"\n", Scan::Kind(Some("Yes"))),
         ];
         for (input, want) in cases {
             assert_eq!(scan(input), *want, "{input:?}");
