@@ -66,6 +66,7 @@ fn entry() -> BoxedStrategy<String> {
         Just("  indented: x\n".to_string()),
         Just("\n".to_string()),
         Just("# comment\n".to_string()),
+        kind_name().prop_map(|k| format!("# old Mac line end\rkind: {k}\n")),
         Just("...\n".to_string()),
         Just("key_with.dots/and-dash: v\n".to_string()),
         Just("url: http://example.com:80/a\n".to_string()),

@@ -232,6 +232,11 @@ fn bytes_that_are_not_yaml_text_are_refused() {
         &["document 1", "unexpected character: `\\u{0}'", "line 2"],
     );
     refused(
+        "control character in a comment-only document",
+        b"---\n# Source: c/t.yaml\n---\n# a comment\x16\n",
+        &["document 2", "unexpected character: `\\u{16}'"],
+    );
+    refused(
         "other control character",
         b"kind: A\nx: a\x1bb\n",
         &["unexpected character: `\\u{1b}'"],
@@ -521,4 +526,43 @@ fn a_closed_stdout_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!log.path().join("error.log").exists());
+}
+
+#[test]
+fn a_rewrite_that_would_make_an_invalid_reference_is_refused() {
+    // 230 characters is a valid name; under the mirror prefix it would pass 255.
+    let repo = format!("team/{}", "a".repeat(225));
+    let input = format!(
+        "kind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n    - name: app\n      image: ghcr.io/{repo}:1\n"
+    );
+    let out = run(&["render", "-f", MIRRORS], input.as_bytes());
+    assert_refused(
+        "too long once mirrored",
+        &out,
+        &[
+            "(Pod/p): registry: containers[app].image: rewriting \"ghcr.io/team/",
+            "the name is longer than 255 characters",
+        ],
+    );
+}
+
+#[test]
+fn lone_carriage_returns_do_not_hide_a_workload() {
+    // YAML breaks lines at a lone CR: this is a Pod, though its first "line" is a comment.
+    let input = "---\n# Source: c/pod.yaml\r\rkind: Pod\rmetadata: {name: p}\rspec: {containers: [{name: c, image: nginx}]}\r";
+    let out = run(&["render", "-f", MIRRORS], input.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("image: harbor.example:8443/dockerhub-proxy/library/nginx"),
+        "{text}"
+    );
+    // The header ends at the lone CR: the Pod is written once, and a second render keeps it.
+    assert_eq!(text.matches("kind: Pod").count(), 1, "{text}");
+    let again = run(&["render", "-f", MIRRORS], &out.stdout);
+    assert_eq!(again.stdout, out.stdout);
 }

@@ -164,11 +164,13 @@ impl RegistryStep {
             }
             new
         };
-        Ok(if new == image {
-            Outcome::Kept("already mirrored".into())
-        } else {
-            Outcome::Changed(new)
-        })
+        if new == image {
+            return Ok(Outcome::Kept("already mirrored".into()));
+        }
+        // A long name under a long mirror prefix can pass the 255-character limit.
+        ImageRef::parse(&new)
+            .map_err(|e| format!("rewriting {image:?} would give {new:?}: {}", e.reason))?;
+        Ok(Outcome::Changed(new))
     }
 }
 

@@ -24,6 +24,10 @@ pub enum Scan<'a> {
 
 /// Scans a document body for its top-level `kind`.
 pub fn scan(body: &str) -> Scan<'_> {
+    if has_lone_carriage_return(body) {
+        // YAML breaks lines at a lone CR too (old Mac line ends); the scan reads only `\n`.
+        return Scan::Unsure;
+    }
     let mut kind = None;
     let mut seen_key = false;
     for line in body.split('\n') {
@@ -65,6 +69,14 @@ pub fn scan(body: &str) -> Scan<'_> {
     } else {
         Scan::Empty
     }
+}
+
+/// True when a `\r` is not followed by `\n` (cheap: a `memchr` search when there is none).
+fn has_lone_carriage_return(body: &str) -> bool {
+    body.contains('\r')
+        && body
+            .match_indices('\r')
+            .any(|(i, _)| body.as_bytes().get(i + 1) != Some(&b'\n'))
 }
 
 /// Splits `key: value` where the key is plain and simple; `None` for anything else.
@@ -215,6 +227,8 @@ mod tests {
             ("...\n", Scan::Unsure),
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
             ("kind: Y\n", Scan::Unsure),
+            ("# c\rkind: Deployment\r", Scan::Unsure),
+            ("kind: A\rkind: B\n", Scan::Unsure),
             ("kind: Off # c\n", Scan::Unsure),
             ("kind: NULL\n", Scan::Unsure),
             ("kind: \"Yes\"\n", Scan::Kind(Some("Yes"))),
