@@ -37,6 +37,7 @@ fn entry() -> BoxedStrategy<String> {
         kind_name().prop_map(|k| format!("kind:{k}\n")),
         kind_name().prop_map(|k| format!("kind: {k}-x\n")),
         kind_name().prop_map(|k| format!("kind: {k} {k}\n")),
+        kind_name().prop_map(|k| format!("kind: {k}\n  continued\n")),
         Just("kind: 5\n".to_string()),
         Just("kind:\n".to_string()),
         Just("kind: ~\n".to_string()),

@@ -30,6 +30,8 @@ pub fn scan(body: &str) -> Scan<'_> {
     }
     let mut kind = None;
     let mut seen_key = false;
+    // True right after the `kind` line: an indented line there continues its plain scalar.
+    let mut after_kind = false;
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let Some(first) = line.bytes().next() else {
@@ -38,8 +40,11 @@ pub fn scan(body: &str) -> Scan<'_> {
         match first {
             b'#' => continue,
             b' ' => {
-                if !seen_key && !line.trim_start().is_empty() && !line.trim_start().starts_with('#')
-                {
+                let rest = line.trim_start();
+                if rest.is_empty() {
+                    continue;
+                }
+                if after_kind || (!seen_key && !rest.starts_with('#')) {
                     return Scan::Unsure;
                 }
                 continue;
@@ -51,6 +56,7 @@ pub fn scan(body: &str) -> Scan<'_> {
             return Scan::Unsure;
         };
         seen_key = true;
+        after_kind = key == "kind";
         if !value_closes(value) {
             return Scan::Unsure;
         }
@@ -227,6 +233,9 @@ mod tests {
             ("...\n", Scan::Unsure),
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
             ("kind: Y\n", Scan::Unsure),
+            ("kind: Config\n  Map\n", Scan::Unsure),
+            ("kind: A\n\n  # indented comment\nb: 1\n", Scan::Unsure),
+            ("kind: A\n# c\nb:\n  c: 1\n", Scan::Kind(Some("A"))),
             ("# c\rkind: Deployment\r", Scan::Unsure),
             ("kind: A\rkind: B\n", Scan::Unsure),
             ("kind: Off # c\n", Scan::Unsure),
