@@ -67,7 +67,7 @@ pub struct LimitArgs {
     /// Largest document, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_document_bytes)]
     pub max_document_bytes: usize,
-    /// Deepest nesting in a document (at most 10000, Kubernetes' own limit).
+    /// Deepest nesting in a document (at most 10000, the bound of the YAML reader Helm and Kubernetes use).
     #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth, value_parser = max_depth)]
     pub max_depth: usize,
     /// Most YAML nodes in a document.
@@ -83,7 +83,7 @@ fn max_depth(text: &str) -> Result<usize, String> {
     let depth: usize = text.parse().map_err(|e| format!("{e}"))?;
     if depth > MAX_DEPTH {
         return Err(format!(
-            "at most {MAX_DEPTH} (Kubernetes refuses deeper objects too)"
+            "at most {MAX_DEPTH} (the YAML reader of Helm and Kubernetes refuses deeper documents too)"
         ));
     }
     Ok(depth)

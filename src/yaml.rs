@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// The largest `max_depth` the command line accepts: Kubernetes' own bound on object nesting.
+/// The largest `max_depth` the command line accepts: the bound of goyaml, the YAML reader of Helm
+/// and Kubernetes ("exceeded max depth of 10000").
 /// Parsing recurses once per level (about 22 KiB of stack per level in a debug build, 5 KiB
 /// optimised), so a caller of [`parse`] must give its thread enough stack for the depth it allows;
 /// the `overhelm` binary reserves 512 MiB.
