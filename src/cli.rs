@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::yaml::Limits;
+use crate::yaml::{Limits, MAX_DEPTH};
 
 /// overhelm: a Helm post-renderer and values compiler.
 #[derive(Debug, Parser)]
@@ -69,8 +69,8 @@ pub struct LimitArgs {
     /// Largest document, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_document_bytes)]
     pub max_document_bytes: usize,
-    /// Deepest nesting in a document.
-    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth)]
+    /// Deepest nesting in a document (at most 10000, the bound of the YAML reader Helm and Kubernetes use).
+    #[arg(long, value_name = "LEVELS", default_value_t = Limits::default().max_depth, value_parser = max_depth)]
     pub max_depth: usize,
     /// Most YAML nodes in a document.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_nodes)]
@@ -78,6 +78,17 @@ pub struct LimitArgs {
     /// Most alias uses (`*name`) in a document.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_aliases)]
     pub max_aliases: usize,
+}
+
+/// `--max-depth`: bounded, because deeper documents need more stack than overhelm reserves.
+fn max_depth(text: &str) -> Result<usize, String> {
+    let depth: usize = text.parse().map_err(|e| format!("{e}"))?;
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "at most {MAX_DEPTH} (the YAML reader of Helm and Kubernetes refuses deeper documents too)"
+        ));
+    }
+    Ok(depth)
 }
 
 impl LimitArgs {

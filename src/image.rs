@@ -85,13 +85,21 @@ impl<'a> ImageRef<'a> {
         if let Some(digest) = digest {
             check_digest(digest).map_err(|r| fail(&r))?;
         }
-        Ok(ImageRef {
+        let parsed = ImageRef {
             original: text,
             domain,
             path,
             tag,
             digest,
-        })
+        };
+        // containerd and Kubernetes count the limit on the normalised name
+        // (`ParseNormalizedNamed`), so `docker.io/library/` counts too.
+        if parsed.name().len() > 255 {
+            return Err(fail(
+                "the name is longer than 255 characters once normalised (with docker.io/library/)",
+            ));
+        }
+        Ok(parsed)
     }
 
     /// The normalised registry: lower case, Docker Hub aliases folded into `docker.io`.
@@ -422,6 +430,14 @@ mod tests {
             assert!(err.contains(fragment), "{input}: {err}");
         }
         assert!(ok.len() + bad.len() >= 40);
+    }
+
+    #[test]
+    fn the_length_limit_counts_the_normalised_name() {
+        let name = "a".repeat(255 - "docker.io/library/".len());
+        assert!(ImageRef::parse(&name).is_ok());
+        let err = ImageRef::parse(&format!("{name}b")).expect_err("too long");
+        assert!(err.reason.contains("once normalised"), "{err}");
     }
 
     #[test]

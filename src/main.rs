@@ -1,12 +1,45 @@
 //! The `overhelm` binary: parse the arguments, run the command, map the result to an exit code
 //! (0 success, 1 golden drift, 2 any error).
+//!
+//! The command runs on a thread with a large stack: documents are parsed recursively, and the
+//! main thread's stack (often 8 MiB) would crash, not fail, on nesting a few hundred levels
+//! deeper than `--max-depth`'s default in a debug build. The stack is reserved address space;
+//! only the pages a deep document really uses cost memory.
+//!
+//! A panic (a bug) is an error like any other: exit 2, nothing on stdout, and a message that
+//! names where it happened but never the panic's text, which could quote document content
+//! (a Secret's value in a string-slicing message, say).
 
 use std::process::ExitCode;
 
 use overhelm::commands::{self, Outcome};
 
+/// Stack of the thread that runs the command; see the module doc.
+const STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
-    match commands::run(overhelm::cli::parse()) {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        commands::report_error(&anyhow::anyhow!(
+            "internal error{at}; this is a bug in overhelm, please report it (the message is withheld because it could quote a document)"
+        ));
+    }));
+    let worker = std::thread::Builder::new()
+        .name("overhelm".into())
+        .stack_size(STACK_BYTES)
+        .spawn(|| commands::run(overhelm::cli::parse()));
+    let result = match worker {
+        Ok(handle) => match handle.join() {
+            Ok(result) => result,
+            // The panic hook has already reported it.
+            Err(_) => return ExitCode::from(2),
+        },
+        Err(_) => commands::run(overhelm::cli::parse()),
+    };
+    match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Drift) => ExitCode::from(1),
         Err(err) if commands::is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -17,6 +17,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// The largest `max_depth` the command line accepts: the bound of goyaml, the YAML reader of Helm
+/// and Kubernetes ("exceeded max depth of 10000").
+/// Parsing recurses once per level (about 22 KiB of stack per level in a debug build, 5 KiB
+/// optimised), so a caller of [`parse`] must give its thread enough stack for the depth it allows;
+/// the `overhelm` binary reserves 512 MiB.
+pub const MAX_DEPTH: usize = 10_000;
+
 /// Bounds for one parsed document. Every bound is an error when exceeded, never a crash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -44,7 +51,17 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Most nodes that alias replay may produce in one document.
+    fn max_replayed(&self) -> usize {
+        self.max_aliases.saturating_mul(10).min(self.max_nodes / 10)
+    }
+
     fn options(&self) -> serde_saphyr::Options {
+        // Every budget the parser has is tied to one of the four documented limits, so that a
+        // breach can always say which flag raises it. Replaying aliases is what makes an alias
+        // bomb expensive (a replayed node costs several times a parsed one), so the replay
+        // budget is 10 nodes per alias, and never more than a tenth of `max_nodes`.
+        let replayed = self.max_replayed();
         serde_saphyr::options! {
             budget: serde_saphyr::budget! {
                 max_reader_input_bytes: None,
@@ -52,8 +69,19 @@ impl Limits {
                 max_nodes: self.max_nodes,
                 max_events: self.max_nodes.saturating_mul(4),
                 max_total_scalar_bytes: self.max_document_bytes,
+                max_recorded_anchor_bytes: self.max_document_bytes,
                 max_depth: self.max_depth,
+                flow_nesting_limit: self.max_depth,
                 max_aliases: self.max_aliases,
+                max_anchors: self.max_aliases,
+                max_merge_keys: self.max_aliases,
+                max_recorded_anchor_events: replayed,
+                // A ratio heuristic could refuse a valid document that no flag can let through;
+                // the replay budgets above already bound the cost.
+                enforce_alias_anchor_ratio: false,
+            },
+            alias_limits: serde_saphyr::alias_limits! {
+                max_total_replayed_events: replayed,
             },
             legacy_octal_numbers: true,
             with_snippet: false,
@@ -72,7 +100,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
         ));
     }
     serde_saphyr::from_multiple_with_options(text, limits.options())
-        .map_err(|e| tidy(&e.to_string()))
+        .map_err(|e| explain(&e, limits))
 }
 
 /// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors
@@ -93,13 +121,72 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
     Ok(text)
 }
 
+/// The message for a parse error of an untrusted document: a breached limit names its flag, and
+/// no message quotes a scalar of the document (it may be a Secret's value).
+fn explain(err: &serde_saphyr::Error, limits: &Limits) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let at = err
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+        .unwrap_or_default();
+    let over = |what: &str, limit: usize, flag: &str| {
+        format!(
+            "{what} is over the limit of {limit}{at} (raise it with --{flag} if the document is meant to be this way)"
+        )
+    };
+    let aliases = || {
+        format!(
+            "alias use is over the limit of {} aliases or {} nodes expanded from them{at} (the expansion limit is 10 nodes per alias and at most a tenth of --max-nodes; raise --max-aliases, and --max-nodes, if the document is meant to be this way)",
+            limits.max_aliases,
+            limits.max_replayed()
+        )
+    };
+    match err {
+        E::AliasError { error, .. } => explain(error, limits),
+        E::Budget { breach, .. } => match breach {
+            B::Depth { .. } => over("nesting depth", limits.max_depth, "max-depth"),
+            B::Nodes { .. } | B::Events { .. } => {
+                over("the number of YAML nodes", limits.max_nodes, "max-nodes")
+            }
+            B::ScalarBytes { .. } | B::InputBytes { .. } | B::RecordedAnchorBytes { .. } => over(
+                "the size in bytes",
+                limits.max_document_bytes,
+                "max-document-bytes",
+            ),
+            _ => aliases(),
+        },
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => aliases(),
+        E::ExternalMessage { source, .. }
+            if matches!(source.as_ref(), serde_saphyr::ExternalMessageSource::Parser(e)
+                if *e.kind() == serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded) =>
+        {
+            over("nesting depth", limits.max_depth, "max-depth")
+        }
+        E::NonFiniteFloat { .. } => format!(
+            "a number that is not finite (.nan, .inf or too large){at}: JSON, and so Kubernetes, cannot hold it; quote it if it is meant as a string"
+        ),
+        E::DuplicateMappingKey { key, .. } => match key {
+            Some(key) => {
+                format!("duplicate key `{key}`{at}; Kubernetes refuses duplicate keys too")
+            }
+            None => format!("duplicate key{at}; Kubernetes refuses duplicate keys too"),
+        },
+        _ => tidy(&err.to_string()),
+    }
+}
+
 /// serde-saphyr prefixes messages with `error: `; the caller adds its own context.
 fn tidy(message: &str) -> String {
     message
         .strip_prefix("error: ")
         .unwrap_or(message)
         .trim_end()
-        .to_string()
+        // A hint about the crate's own options means nothing to a user.
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// Writes an error where a person will see it: stderr (Helm 3 and Argo CD show it), the log file
 /// (see [`log_path`]), and, when running as a Helm 4 plugin, which discards stderr, the terminal.
 pub fn report_error(err: &anyhow::Error) {
-    let message = format!("overhelm: error: {err:#}\n");
+    let message = format!("overhelm: error: {}\n", chain_text(err));
     let _ = std::io::stderr().write_all(message.as_bytes());
     if let Some(path) = log_path() {
         append_log(&path, &message);
@@ -76,6 +76,23 @@ pub fn report_error(err: &anyhow::Error) {
             let _ = tty.write_all(message.as_bytes());
         }
     }
+}
+
+/// The error and its causes, `: `-separated; a cause that its parent's message already ends with
+/// (an I/O error quoted by its context) is not repeated.
+fn chain_text(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Where errors are logged: `OVERHELM_LOG`, else `$XDG_STATE_HOME/overhelm/error.log`, else
@@ -97,13 +114,22 @@ pub fn log_path() -> Option<PathBuf> {
 
 /// Appends one error to the log, starting the log afresh once it passes 1 MiB.
 fn append_log(path: &Path, message: &str) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+    let mut dir = std::fs::DirBuilder::new();
+    let mut options = std::fs::OpenOptions::new();
+    // The log names documents and overlay keys, never Secret values; private all the same.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+        dir.mode(0o700);
+        options.mode(0o600);
+    }
+    if let Some(parent) = path.parent() {
+        let _ = dir.recursive(true).create(parent);
     }
     let too_big = std::fs::metadata(path)
         .map(|m| m.len() > 1 << 20)
         .unwrap_or(false);
-    let file = std::fs::OpenOptions::new()
+    let file = options
         .create(true)
         .append(!too_big)
         .write(true)

@@ -138,7 +138,10 @@ impl Overlay {
             file: file.to_string(),
             message,
         };
-        if text.trim().is_empty() {
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
             return Err(err("the file is empty; an overlay starts with `apiVersion: overhelm/v1` and `kind: Overlay`".into()));
         }
         let overlay: Overlay = yaml::from_str(text).map_err(err)?;

@@ -110,6 +110,13 @@ impl RegistryStep {
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                if p.kind == "Secret" {
+                    // A path into a Secret would put its values in errors and the report.
+                    return Err(Error::overlay(
+                        format!("registry.paths[{i}].kind"),
+                        "a Secret holds no image references, and overhelm never reads Secret values; remove the entry",
+                    ));
+                }
                 let path = jsonpath::Path::parse(&p.path)
                     .map_err(|m| Error::overlay(format!("registry.paths[{i}].path"), m))?;
                 Ok(CustomPath {
@@ -157,11 +164,13 @@ impl RegistryStep {
             }
             new
         };
-        Ok(if new == image {
-            Outcome::Kept("already mirrored".into())
-        } else {
-            Outcome::Changed(new)
-        })
+        if new == image {
+            return Ok(Outcome::Kept("already mirrored".into()));
+        }
+        // A long name under a long mirror prefix can pass the 255-character limit.
+        ImageRef::parse(&new)
+            .map_err(|e| format!("rewriting {image:?} would give {new:?}: {}", e.reason))?;
+        Ok(Outcome::Changed(new))
     }
 }
 
@@ -272,6 +281,26 @@ impl Step for RegistryStep {
     }
 }
 
+/// The report and every error name the workload, and Kubernetes refuses an object without a
+/// name anyway: a workload with neither `metadata.name` nor `metadata.generateName` is an error
+/// here, where the message can still name the template it came from.
+fn require_name(at: &DocAt, object: &Value) -> Result<()> {
+    let meta = object.get("metadata");
+    let named = ["name", "generateName"].iter().any(|key| {
+        meta.and_then(|m| m.get(*key))
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty())
+    });
+    if named {
+        return Ok(());
+    }
+    Err(Error::doc(
+        at,
+        "registry",
+        "the workload has no metadata.name; Kubernetes refuses an object without a name, so the chart's template needs fixing",
+    ))
+}
+
 impl CustomPath {
     fn matches_version(&self, object: &Value) -> bool {
         self.api_version
@@ -289,6 +318,7 @@ struct Pass<'s> {
 
 impl Pass<'_> {
     fn rewrite_pod(&mut self, at: &DocAt, object: &mut Value) -> Result<bool> {
+        require_name(at, object)?;
         let Some(spec) = pod_spec_mut(object) else {
             return Ok(false);
         };

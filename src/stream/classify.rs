@@ -24,8 +24,14 @@ pub enum Scan<'a> {
 
 /// Scans a document body for its top-level `kind`.
 pub fn scan(body: &str) -> Scan<'_> {
+    if has_lone_carriage_return(body) {
+        // YAML breaks lines at a lone CR too (old Mac line ends); the scan reads only `\n`.
+        return Scan::Unsure;
+    }
     let mut kind = None;
     let mut seen_key = false;
+    // True right after the `kind` line: an indented line there continues its plain scalar.
+    let mut after_kind = false;
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let Some(first) = line.bytes().next() else {
@@ -34,8 +40,11 @@ pub fn scan(body: &str) -> Scan<'_> {
         match first {
             b'#' => continue,
             b' ' => {
-                if !seen_key && !line.trim_start().is_empty() && !line.trim_start().starts_with('#')
-                {
+                let rest = line.trim_start();
+                if rest.is_empty() {
+                    continue;
+                }
+                if after_kind || (!seen_key && !rest.starts_with('#')) {
                     return Scan::Unsure;
                 }
                 continue;
@@ -47,6 +56,7 @@ pub fn scan(body: &str) -> Scan<'_> {
             return Scan::Unsure;
         };
         seen_key = true;
+        after_kind = key == "kind";
         if !value_closes(value) {
             return Scan::Unsure;
         }
@@ -65,6 +75,14 @@ pub fn scan(body: &str) -> Scan<'_> {
     } else {
         Scan::Empty
     }
+}
+
+/// True when a `\r` is not followed by `\n` (cheap: a `memchr` search when there is none).
+fn has_lone_carriage_return(body: &str) -> bool {
+    body.contains('\r')
+        && body
+            .match_indices('\r')
+            .any(|(i, _)| body.as_bytes().get(i + 1) != Some(&b'\n'))
 }
 
 /// Splits `key: value` where the key is plain and simple; `None` for anything else.
@@ -113,12 +131,21 @@ fn kind_value(value: &str) -> Option<&str> {
         rest.strip_suffix('"')?
     } else if let Some(rest) = v.strip_prefix('\'') {
         rest.strip_suffix('\'')?
+    } else if is_reserved_word(v) {
+        // Plain `Yes`, `Off`, `Null`, ... are booleans and null in YAML 1.1, not strings.
+        return None;
     } else {
         v
     };
     let mut bytes = inner.bytes();
     let first = bytes.next()?;
     (first.is_ascii_alphabetic() && bytes.all(|b| b.is_ascii_alphanumeric())).then_some(inner)
+}
+
+/// Plain words that YAML 1.1 (Kubernetes' reading, and the parser's) takes as a boolean or null.
+fn is_reserved_word(v: &str) -> bool {
+    const WORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
 }
 
 /// The value without a trailing ` # comment` (only for values that contain no quote).
@@ -205,6 +232,15 @@ mod tests {
             ("kind:A\n", Scan::Unsure),
             ("...\n", Scan::Unsure),
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
+            ("kind: Y\n", Scan::Unsure),
+            ("kind: Config\n  Map\n", Scan::Unsure),
+            ("kind: A\n\n  # indented comment\nb: 1\n", Scan::Unsure),
+            ("kind: A\n# c\nb:\n  c: 1\n", Scan::Kind(Some("A"))),
+            ("# c\rkind: Deployment\r", Scan::Unsure),
+            ("kind: A\rkind: B\n", Scan::Unsure),
+            ("kind: Off # c\n", Scan::Unsure),
+            ("kind: NULL\n", Scan::Unsure),
+            ("kind: \"Yes\"\n", Scan::Kind(Some("Yes"))),
         ];
         for (input, want) in cases {
             assert_eq!(scan(input), *want, "{input:?}");

@@ -276,14 +276,30 @@ pub fn annotation<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
 /// The leading comment and blank lines of a document, and the rest.
 fn split_header(raw: &str) -> (&str, &str) {
     let mut end = 0;
-    for line in raw.split_inclusive('\n') {
-        let t = line.trim_start();
+    while end < raw.len() {
+        let next = line_end(raw.as_bytes(), end);
+        let t = raw[end..next].trim_start();
         if !(t.is_empty() || t.starts_with('#')) {
             break;
         }
-        end += line.len();
+        end = next;
     }
     raw.split_at(end)
+}
+
+/// Where the line that starts at `start` ends, after its break: `\n`, `\r\n`, or a lone `\r`,
+/// which YAML takes as a line break too (so a comment never swallows what follows one).
+fn line_end(bytes: &[u8], start: usize) -> usize {
+    match bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+    {
+        None => bytes.len(),
+        Some(i) if bytes[start + i] == b'\r' && bytes.get(start + i + 1) == Some(&b'\n') => {
+            start + i + 2
+        }
+        Some(i) => start + i + 1,
+    }
 }
 
 /// The path on the first `# Source:` line of the leading comments.

@@ -105,11 +105,8 @@ impl<'a> Stream<'a> {
     /// objects are refused even where no step looked.
     pub fn validate(&self) -> Result<()> {
         for doc in &self.docs {
-            if let Scan::Empty = classify::scan(doc.raw()) {
-                if !doc.is_dirty() {
-                    continue;
-                }
-            }
+            // Comment-only documents are parsed too: a control character in a comment is as
+            // invalid for Kubernetes' reader as anywhere else.
             match doc.value()? {
                 None | Some(Value::Object(_)) => {}
                 Some(other) => {
