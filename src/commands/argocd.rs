@@ -40,6 +40,7 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<Outcome> {
         .context("reading the app directory (the current directory)")?;
     let plan = plan(&request, &app_dir, args.limits.limits())?;
     let rendered = execute(&plan, &guard)?;
+    super::print_warnings(&rendered.reports);
     if !has_objects(&rendered.output, &plan.limits)? {
         bail!(
             "the chart rendered no Kubernetes objects; refusing to hand Argo CD an empty app, which auto-sync pruning would delete"

@@ -41,6 +41,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Prints the steps' warnings on stderr, one `overhelm: warning: ...` line each, on every run
+/// (not only with `--report`); stdout is left alone.
+pub fn print_warnings(reports: &[crate::steps::Report]) {
+    let mut err = std::io::stderr().lock();
+    for warning in reports.iter().flat_map(|r| &r.warnings) {
+        let _ = writeln!(err, "overhelm: warning: {warning}");
+    }
+}
+
 /// True when the error is only a closed stdout (`overhelm ... | head`): not worth a message.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {

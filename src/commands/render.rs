@@ -23,6 +23,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         namespace: args.namespace.clone(),
     };
     let rendered = render(&input, &overlay, &ctx, &args.limits.limits())?;
+    super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }

@@ -52,6 +52,7 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<Outcome> {
     };
     let guard = Guard::install()?;
     let rendered = execute(&plan, &guard)?;
+    super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }

@@ -36,6 +36,10 @@ pub struct Report {
     pub step: &'static str,
     /// One line per change (never a Secret value).
     pub lines: Vec<String>,
+    /// What a person should look at although the render succeeded (a password written into a
+    /// manifest, a container left without requests): printed on stderr on every run, not only
+    /// with `--report`. Never a Secret value.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -44,6 +48,7 @@ impl Report {
         Report {
             step,
             lines: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::spec::{Amounts, SetEntry, Which, fractional_bytes, is_byte_resource};
 use crate::error::{DocAt, Error, Result};
 use crate::quantity::Quantity;
+use crate::steps::Report;
 
 /// Where a value of the container came from, for messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +40,8 @@ pub(super) struct ContainerEdit<'a> {
     label: String,
     requests: Vec<(String, Quantity, Origin)>,
     limits: Vec<(String, Quantity, Origin)>,
-    lines: &'a mut Vec<String>,
+    /// Where changes (`lines`) and warnings go.
+    report: &'a mut Report,
 }
 
 impl<'a> ContainerEdit<'a> {
@@ -48,14 +50,14 @@ impl<'a> ContainerEdit<'a> {
         at: &'a DocAt,
         label: String,
         container: &Value,
-        lines: &'a mut Vec<String>,
+        report: &'a mut Report,
     ) -> Result<Self> {
         let mut edit = ContainerEdit {
             at,
             label,
             requests: Vec::new(),
             limits: Vec::new(),
-            lines,
+            report,
         };
         object_at(container, &["resources"]).map_err(|m| edit.error("resources", m))?;
         for which in [Which::Requests, Which::Limits] {
@@ -73,8 +75,8 @@ impl<'a> ContainerEdit<'a> {
                 })?;
                 if is_byte_resource(name) && !q.is_whole() {
                     let text = raw(container, which, name, q);
-                    edit.lines.push(format!(
-                        "{} resources.{}.{name}: warning: {}; Kubernetes rounds it up to whole bytes (fix it with resources.set)",
+                    edit.report.warnings.push(format!(
+                        "resources: {} resources.{}.{name}: {}; Kubernetes rounds it up to whole bytes (fix it with resources.set)",
                         edit.label,
                         which.key(),
                         fractional_bytes(name, &text)
@@ -204,8 +206,8 @@ impl<'a> ContainerEdit<'a> {
         for name in ["cpu", "memory"] {
             if self.get(Which::Requests, name).is_none() && self.get(Which::Limits, name).is_none()
             {
-                self.lines.push(format!(
-                    "{}: warning: no requests.{name}: nothing is reserved for it and it is evicted first under pressure (set resources.defaults.requests.{name})",
+                self.report.warnings.push(format!(
+                    "resources: {}: no requests.{name}: nothing is reserved for it and it is evicted first under pressure (set resources.defaults.requests.{name})",
                     self.label
                 ));
             }
@@ -252,7 +254,7 @@ impl<'a> ContainerEdit<'a> {
             )
         })?;
         map.insert(name.to_string(), value);
-        self.lines.push(format!(
+        self.report.lines.push(format!(
             "{} resources.{}.{name}: {note}",
             self.label,
             which.key()

@@ -126,12 +126,7 @@ impl ResourcesStep {
         Ok(())
     }
 
-    fn edit_workload(
-        &self,
-        at: &DocAt,
-        object: &mut Value,
-        lines: &mut Vec<String>,
-    ) -> Result<bool> {
+    fn edit_workload(&self, at: &DocAt, object: &mut Value, report: &mut Report) -> Result<bool> {
         let sets: Vec<&SetEntry> = self
             .sets
             .iter()
@@ -149,7 +144,7 @@ impl ResourcesStep {
             for (i, container) in containers.iter_mut().enumerate() {
                 let name = container_name(container, i);
                 let label = format!("{id} {list}[{name}]");
-                let mut edit = ContainerEdit::read(at, label, container, lines)?;
+                let mut edit = ContainerEdit::read(at, label, container, report)?;
                 for set in sets.iter().filter(|s| s.container == name) {
                     changed |= edit.set(container, set)?;
                 }
@@ -172,7 +167,7 @@ impl Step for ResourcesStep {
         self.check_selectors(stream)?;
         let mut report = Report::new(self.name());
         edit_objects(stream, is_workload, |at, object| {
-            self.edit_workload(at, object, &mut report.lines)
+            self.edit_workload(at, object, &mut report)
         })?;
         Ok(report)
     }

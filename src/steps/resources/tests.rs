@@ -190,10 +190,11 @@ fn containers_without_requests_are_reported() {
     );
     let rendered = run(&input, "resources: {}\n").unwrap();
     assert_eq!(rendered.output, input);
+    assert!(rendered.reports[0].lines.is_empty(), "nothing changed");
     assert_eq!(
-        rendered.reports[0].lines,
+        rendered.reports[0].warnings,
         [
-            "Deployment/apps/app containers[api]: warning: no requests.cpu: nothing is reserved for it and it is evicted first under pressure (set resources.defaults.requests.cpu)"
+            "resources: Deployment/apps/app containers[api]: no requests.cpu: nothing is reserved for it and it is evicted first under pressure (set resources.defaults.requests.cpu)"
         ]
     );
 }
@@ -219,8 +220,8 @@ fn fractional_bytes_are_refused_in_the_overlay_and_reported_in_the_chart() {
     let rendered = run(&input, "resources: {}\n").unwrap();
     assert_eq!(rendered.output, input, "a chart value is never changed");
     assert!(
-        rendered.reports[0].lines[0]
-            .contains("resources.requests.memory: warning: 500m is a fraction of a byte")
+        rendered.reports[0].warnings[0]
+            .contains("resources.requests.memory: 500m is a fraction of a byte")
     );
 }
 

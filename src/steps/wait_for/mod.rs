@@ -202,8 +202,8 @@ fn auto_image(entry: &Entry, workloads: &[Workload<'_>]) -> Result<String> {
     }
 }
 
-/// Report lines for one added init container (variable names and references, never a value of
-/// a password).
+/// Report lines and warnings for one added init container (variable names and references,
+/// never a value of a password).
 fn describe(
     entry: &Entry,
     id: &str,
@@ -221,10 +221,10 @@ fn describe(
         copied.notes.join(", ")
     ));
     if let Some(key) = entry.literal_password() {
-        report.lines.push(format!("warning: {key} is a literal, so the password is written into the manifest of {id}; use {{fromEnv: VAR}} with a secretKeyRef"));
+        report.warnings.push(format!("{key} is a literal, so the password is written into the manifest of {id}; use {{fromEnv: VAR}} with a secretKeyRef"));
     }
     for var in &copied.plain_secrets {
-        report.lines.push(format!("warning: {id}: the password comes from the plain value of {var}, which is copied into the init container; a secretKeyRef would keep it out of the manifest"));
+        report.warnings.push(format!("{}: {id}: the password comes from the plain value of {var}, which is copied into the init container; a secretKeyRef would keep it out of the manifest", entry.key));
     }
 }
 

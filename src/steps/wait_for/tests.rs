@@ -30,6 +30,14 @@ fn run(input: &str, wait_for: &str) -> Result<(String, Vec<String>), String> {
     ))
 }
 
+/// The warnings of a render with a `waitFor` section.
+fn warnings(input: &str, wait_for: &str) -> Vec<String> {
+    let text = format!("apiVersion: overhelm/v1\nkind: Overlay\nwaitFor:\n{wait_for}");
+    let overlay = Overlay::parse(&text, "o.yaml").expect("overlay");
+    let r = render(input, &overlay, &Context::default(), &Limits::default()).expect("render");
+    r.reports.into_iter().flat_map(|r| r.warnings).collect()
+}
+
 fn error(input: &str, wait_for: &str) -> String {
     run(input, wait_for).expect_err("an error")
 }
@@ -264,7 +272,8 @@ fn every_workload_kind_and_list_items() {
 
 #[test]
 fn literal_password_is_written_escaped_and_warned_about() {
-    let (out, report) = run(APP, "- workload: {kind: Deployment}\n  postgres: {host: db, user: app, password: 'pa$(x)$$y'}\n  image: postgres:16\n").unwrap();
+    let entry = "- workload: {kind: Deployment}\n  postgres: {host: db, user: app, password: 'pa$(x)$$y'}\n  image: postgres:16\n";
+    let (out, report) = run(APP, entry).unwrap();
     let objects = objects(&out);
     let init =
         &find(&objects, "Deployment", "app")["spec"]["template"]["spec"]["initContainers"][0];
@@ -276,9 +285,15 @@ fn literal_password_is_written_escaped_and_warned_about() {
             serde_json::json!({"value": "pa$$(x)$$$y"})
         )
     );
-    assert!(report.iter().any(|l| l == "warning: waitFor[0].postgres.password is a literal, so the password is written into the manifest of Deployment/app; use {fromEnv: VAR} with a secretKeyRef"), "{report:?}");
+    let warned = warnings(APP, entry);
+    assert_eq!(
+        warned,
+        [
+            "waitFor[0].postgres.password is a literal, so the password is written into the manifest of Deployment/app; use {fromEnv: VAR} with a secretKeyRef"
+        ]
+    );
     assert!(
-        !report.iter().any(|l| l.contains("pa$")),
+        !report.iter().chain(&warned).any(|l| l.contains("pa$")),
         "never a password in the report"
     );
 }
@@ -289,8 +304,16 @@ fn password_from_a_plain_value_is_warned_about() {
         "- name: DB_PASSWORD\n              valueFrom: {secretKeyRef: {name: db, key: password}}",
         "- {name: DB_PASSWORD, value: plain}",
     );
-    let (_, report) = run(&input, "- workload: {kind: Deployment}\n  postgres: {host: {fromEnv: DB_HOST}, user: u, password: {fromEnv: DB_PASSWORD}}\n").unwrap();
-    assert!(report.iter().any(|l| l == "warning: Deployment/app: the password comes from the plain value of DB_PASSWORD, which is copied into the init container; a secretKeyRef would keep it out of the manifest"), "{report:?}");
+    let warned = warnings(
+        &input,
+        "- workload: {kind: Deployment}\n  postgres: {host: {fromEnv: DB_HOST}, user: u, password: {fromEnv: DB_PASSWORD}}\n",
+    );
+    assert_eq!(
+        warned,
+        [
+            "waitFor[0]: Deployment/app: the password comes from the plain value of DB_PASSWORD, which is copied into the init container; a secretKeyRef would keep it out of the manifest"
+        ]
+    );
 }
 
 #[test]
