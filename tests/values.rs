@@ -105,7 +105,7 @@ fn the_chart_schema_accepts_the_compiled_values_and_refuses_broken_ones() {
     let err = schema.validate(&broken).unwrap_err().to_string();
     assert!(err.starts_with("overlay values: the compiled values do not pass the chart's schema values.schema.json (3 errors):"), "{err}");
     assert!(
-        err.contains("\n  backstage.replicas: \"three\" is not of type \"integer\""),
+        err.contains("\n  backstage.replicas: the value (a string) is not of type \"integer\""),
         "{err}"
     );
     assert!(
@@ -501,7 +501,8 @@ fn cli_schema_and_output_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(
-        common::stderr(&out).contains("backstage.replicas: \"many\" is not of type \"integer\""),
+        common::stderr(&out)
+            .contains("backstage.replicas: the value (a string) is not of type \"integer\""),
         "{}",
         common::stderr(&out)
     );

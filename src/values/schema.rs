@@ -41,7 +41,7 @@ impl Schema {
             .iter_errors(&instance)
             .map(|e| {
                 let path = values_path(&instance, e.instance_path().as_str());
-                format!("{path}: {e}")
+                format!("{path}: {}", without_value(&e.to_string(), e.instance()))
             })
             .collect()
     }
@@ -62,6 +62,34 @@ impl Schema {
                 found.join("\n  ")
             ),
         ))
+    }
+}
+
+/// The validator's message with the offending value replaced by what it is (`"hunter2" is not
+/// of type "integer"` -> `the value (a string) is not of type "integer"`): values hold passwords
+/// (`postgresql.auth.password`), and an error goes to CI logs and the error log. The path names
+/// the value; the schema's own words (types, patterns, allowed values) stay.
+fn without_value(message: &str, instance: &Value) -> String {
+    let what = match instance {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    let text = instance.to_string();
+    let shown = format!("the value ({what})");
+    if let Some(rest) = message.strip_prefix(&text) {
+        format!("{shown}{rest}")
+    } else if matches!(
+        instance,
+        Value::String(_) | Value::Array(_) | Value::Object(_)
+    ) {
+        // Quoted or bracketed, so replacing it cannot hit the schema's own words by accident.
+        message.replace(&text, &shown)
+    } else {
+        message.to_string()
     }
 }
 
@@ -112,13 +140,14 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|f| f.starts_with("a.n: \"x\" is not of type \"integer\"")),
+                .any(|f| f.starts_with("a.n: the value (a string) is not of type \"integer\"")),
             "{found:?}"
         );
         assert!(
             found
                 .iter()
-                .any(|f| f.starts_with("a.l[0].name: 1 is not of type \"string\"")),
+                .any(|f| f
+                    .starts_with("a.l[0].name: the value (a number) is not of type \"string\"")),
             "{found:?}"
         );
         assert!(
@@ -129,6 +158,35 @@ mod tests {
         );
         let err = s.validate(&v).unwrap_err().to_string();
         assert!(err.starts_with("overlay values: the compiled values do not pass the chart's schema s.json (3 errors):\n  "), "{err}");
+    }
+
+    #[test]
+    fn errors_never_quote_the_value() {
+        let schema = r#"{"type": "object", "properties": {
+            "p": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 5},
+            "e": {"enum": ["small", "large"]},
+            "o": {"type": "string"}}}"#;
+        let s = Schema::compile(schema, "s.json").unwrap();
+        let canary = "CANARYs3cr3t";
+        let found = s.violations(&json!({"p": canary, "e": canary, "o": {"password": canary}}));
+        assert_eq!(found.len(), 4, "{found:?}");
+        for f in &found {
+            assert!(!f.contains(canary), "{f}");
+            assert!(f.contains("the value (a "), "{f}");
+        }
+        assert!(
+            found
+                .iter()
+                .any(|f| f == "o: the value (a mapping) is not of type \"string\""),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("e: the value (a string) is not one of ")
+                    && f.contains("small")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -22,28 +22,53 @@ pub struct Url {
     pub path: String,
 }
 
+/// `text` with its user info and its query or fragment hidden, for messages.
+fn shown(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("<user info hidden>{}", &authority[at..]),
+        None => authority.to_string(),
+    };
+    let tail = match tail.find(['?', '#']) {
+        Some(i) => format!("{}{}<hidden>", &tail[..i], &tail[i..=i]),
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
 impl Url {
     /// Parses `text`; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
+        // A URL may carry a token (`https://user:token@host`, `?token=...`): never quoted.
+        let text_shown = shown(text);
         let (scheme, rest) = text
             .split_once("://")
-            .ok_or_else(|| format!("{text:?} is not a URL: it has no `https://`"))?;
+            .ok_or_else(|| format!("{text_shown:?} is not a URL: it has no `https://`"))?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(format!("{text:?}: the scheme must be http or https"));
+            return Err(format!("{text_shown:?}: the scheme must be http or https"));
         }
         if rest.contains(['?', '#']) {
-            return Err(format!("{text:?}: a query or fragment is not allowed here"));
+            return Err(format!(
+                "{text_shown:?}: a query or fragment is not allowed here"
+            ));
         }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
         if authority.contains('@') {
-            return Err(format!("{text:?}: user info (`user@`) is not allowed here"));
+            return Err(format!(
+                "{text_shown:?}: user info (`user@`) is not allowed here"
+            ));
         }
-        let (host, port) = split_port(authority).map_err(|e| format!("{text:?}: {e}"))?;
-        check_host(host).map_err(|e| format!("{text:?}: {e}"))?;
+        let (host, port) = split_port(authority).map_err(|e| format!("{text_shown:?}: {e}"))?;
+        check_host(host).map_err(|e| format!("{text_shown:?}: {e}"))?;
         let default = if scheme == "https" { 443 } else { 80 };
         Ok(Url {
             scheme,
@@ -135,6 +160,28 @@ mod tests {
         assert_eq!(u.host_port(), "h.example:8080");
         assert_eq!(u.effective_port(), 8080);
         assert_eq!(Url::parse("http://h:80").unwrap().effective_port(), 80);
+    }
+
+    #[test]
+    fn errors_never_show_a_token() {
+        for text in [
+            "https://user:t0ken@h.example/x",
+            "https://t0ken@h_x.example",
+            "https://h.example/catalog.yaml?token=t0ken",
+            "https://h.example/#t0ken",
+            "user:t0ken@h.example",
+        ] {
+            let err = Url::parse(text).unwrap_err();
+            assert!(!err.contains("t0ken"), "{text}: {err}");
+            assert!(
+                err.contains("<user info hidden>@") || err.contains("<hidden>"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            Url::parse("https://u:p@h.example/a?b").unwrap_err(),
+            "\"https://<user info hidden>@h.example/a?<hidden>\": a query or fragment is not allowed here"
+        );
     }
 
     #[test]
