@@ -88,8 +88,10 @@ pub fn plan(request: &Request, app_dir: &Path, limits: Limits) -> anyhow::Result
         helm_args.push(format!("--api-versions={}", request.api_versions.join(",")).into());
     }
     for file in &request.values_files {
+        let path = inside(app_dir, file, "values file")?;
+        check_values_path(&path, file)?;
         let mut flag = OsString::from("--values=");
-        flag.push(inside(app_dir, file, "values file")?);
+        flag.push(path);
         helm_args.push(flag);
     }
     for (key, value) in &request.set {
@@ -119,6 +121,18 @@ fn inside(app_dir: &Path, file: &str, what: &str) -> anyhow::Result<PathBuf> {
         bail!("{what} {file} is outside the app directory; only files inside it can be used");
     }
     Ok(real)
+}
+
+/// helm reads `--values` as a comma-separated list in CSV syntax, where double quotes and line
+/// breaks are syntax too: a path holding one would name other files (`a.yaml,/etc/x` reads
+/// `/etc/x`, outside the app) or be cut short, so it is refused.
+fn check_values_path(path: &Path, file: &str) -> anyhow::Result<()> {
+    if path.to_string_lossy().contains([',', '"', '\n', '\r']) {
+        bail!(
+            "values file {file:?}: helm reads --values as a comma-separated list, so a path with a comma, a double quote or a line break would name other files; rename it"
+        );
+    }
+    Ok(())
 }
 
 /// True when the stream holds at least one object with a `kind`.

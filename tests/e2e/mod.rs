@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_api;
+pub mod sidecar;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
@@ -251,4 +252,47 @@ pub fn which(name: &str) -> PathBuf {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("{name} not found on PATH"))
+}
+
+/// A `helm` that records what overhelm hands it, then runs the real `helm`: its arguments
+/// (each followed by a NUL, in `<record>.args`) and, for the compiled values file
+/// (`--values=.../overhelm-*/values.json`), `mode uid path` of its folder and of the file while
+/// helm runs (`<record>.modes`). `record` comes from `OVERHELM_TEST_RECORD` in helm's
+/// environment, so one wrapper serves any user. The folder is made readable for the sidecar
+/// user.
+pub fn recording_helm(real: &Path) -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let script = dir.path().join("helm");
+    let stat = which("stat");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\0' \"$@\" >> \"$OVERHELM_TEST_RECORD.args\"\nfor a in \"$@\"; do\n  case \"$a\" in\n    --values=*/overhelm-*/values.json) f=\"${{a#--values=}}\"; {stat} -c '%a %u %n' \"${{f%/*}}\" \"$f\" >> \"$OVERHELM_TEST_RECORD.modes\" ;;\n  esac\ndone\nexec {real} \"$@\"\n",
+            stat = stat.display(),
+            real = real.display()
+        ),
+    )
+    .expect("write the helm wrapper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (dir, script)
+}
+
+/// `cmd` run with umask 0, so that only modes overhelm sets explicitly keep files private.
+pub fn with_umask_0(cmd: &Command) -> Command {
+    let mut sh = Command::new("/bin/sh");
+    sh.args(["-c", "umask 0; exec \"$@\"", "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            sh.env(key, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
+    sh
 }

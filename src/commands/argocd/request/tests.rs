@@ -232,6 +232,43 @@ fn refusals() {
 }
 
 #[test]
+fn shell_syntax_is_refused_wherever_a_name_is_read() {
+    let app = ("ARGOCD_APP_NAME", "app");
+    for hostile in [
+        "a;b", "$(id)", "`id`", "a\nb", "a b", "a|b", "a&", "'a'", "*",
+    ] {
+        for (var, want) in [
+            ("ARGOCD_APP_NAME", "not valid for Helm"),
+            ("ARGOCD_ENV_RELEASE_NAME", "not valid for Helm"),
+            ("ARGOCD_APP_NAMESPACE", "not a Kubernetes namespace"),
+            ("KUBE_VERSION", "not a Kubernetes version"),
+            ("KUBE_API_VERSIONS", "not a group/version"),
+        ] {
+            let got = err(&[app, (var, hostile)]);
+            assert!(got.contains(want), "{var}={hostile:?}: {got}");
+        }
+        let key = format!(
+            r#"[{{"name":"helm-parameters","map":{{"{}":"1"}}}}]"#,
+            hostile.replace('\n', "\\n")
+        );
+        let got = err(&[app, ("ARGOCD_APP_PARAMETERS", &key)]);
+        assert!(
+            got.contains("not a Helm value path"),
+            "key {hostile:?}: {got}"
+        );
+    }
+    // Plugin env that would name helm or pass it flags.
+    for name in [
+        "ARGOCD_ENV_OVERHELM_HELM",
+        "ARGOCD_ENV_HELM_ARGS",
+        "ARGOCD_ENV_HELM_DEBUG",
+    ] {
+        let got = err(&[app, (name, "/bin/sh -c id")]);
+        assert!(got.contains("not one overhelm reads"), "{name}: {got}");
+    }
+}
+
+#[test]
 fn set_args_set_exactly_one_key() {
     assert_eq!(set_arg("image.tag", "v1"), "--set=image.tag=v1");
     assert_eq!(set_arg("a", "x,b=2"), "--set=a=x\\,b=2");
