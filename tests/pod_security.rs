@@ -8,9 +8,13 @@
 //! added but `NET_BIND_SERVICE`, no `Unconfined` AppArmor, no custom SELinux type or user, the
 //! default `/proc` mount. overhelm also promises a read-only root file system, checked as well.
 //!
-//! The checker is tested here on table cases; the test over rendered output with a `waitFor`
-//! overlay is added where that step lives (see the README, "Security").
+//! The checker is tested on table cases, then run on the real thing: the init container that
+//! `overlays/minicloud/backstage.yaml` injects into the Backstage Deployment (as Helm 3 and
+//! Helm 4 send it), with the PostgreSQL login check and with the TCP check.
 
+mod common;
+
+use overhelm::yaml::{self, Limits};
 use serde_json::{Value, json};
 
 /// Every way `container` (in a pod whose spec is `pod`) breaks the restricted profile.
@@ -191,4 +195,67 @@ fn each_violation_is_found() {
     let mut c = compliant();
     c.as_object_mut().expect("map").remove("securityContext");
     assert!(restricted_violations(&json!({}), &c).len() >= 5);
+}
+
+/// The rendered Backstage Deployment's pod spec and its init container `name`.
+fn injected(input: &str, overlay: &str, name: &str) -> (Value, Value) {
+    let out = common::overhelm(
+        &[
+            "render",
+            "-f",
+            overlay,
+            "--release",
+            "backstage",
+            "--namespace",
+            "backstage",
+        ],
+        &common::read(input),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let docs = yaml::parse(&common::stdout(&out), &Limits::default()).expect("output parses");
+    let deployment = docs
+        .into_iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "backstage")
+        .expect("the Backstage Deployment");
+    let pod = deployment["spec"]["template"]["spec"].clone();
+    let init = pod["initContainers"][0].clone();
+    assert_eq!(init["name"], name, "the injected container runs first");
+    (pod, init)
+}
+
+#[test]
+fn the_injected_wait_for_containers_meet_the_restricted_profile() {
+    let tcp = tempfile::tempdir().expect("dir");
+    let tcp_overlay = tcp.path().join("tcp.yaml");
+    std::fs::write(
+        &tcp_overlay,
+        "apiVersion: overhelm/v1\nkind: Overlay\nwaitFor:\n  - workload: {kind: Deployment, name: backstage}\n    tcp: {host: {fromEnv: POSTGRES_HOST}, port: {fromEnv: POSTGRES_PORT}}\n    image: docker.io/library/busybox:1.36\n",
+    )
+    .expect("overlay");
+    let tcp_overlay = tcp_overlay.display().to_string();
+    for input in [
+        "examples/backstage/helm3-input.yaml",
+        "examples/backstage/helm4-input.yaml",
+    ] {
+        for (overlay, name) in [
+            ("overlays/minicloud/backstage.yaml", "wait-for-postgres"),
+            (tcp_overlay.as_str(), "wait-for-tcp"),
+        ] {
+            let (pod, init) = injected(input, overlay, name);
+            assert_eq!(
+                restricted_violations(&pod, &init),
+                Vec::<String>::new(),
+                "{input} with {overlay}: {init:#}"
+            );
+            // Small, bounded resources, so the container also fits a namespace quota.
+            for which in ["requests", "limits"] {
+                for resource in ["cpu", "memory"] {
+                    assert!(
+                        init["resources"][which][resource].is_string(),
+                        "{which}.{resource}: {init:#}"
+                    );
+                }
+            }
+        }
+    }
 }
