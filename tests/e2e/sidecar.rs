@@ -28,6 +28,7 @@ pub struct Sidecar {
 }
 
 impl Sidecar {
+    /// A fresh sidecar, with `helm` as its `helm` when given.
     pub fn new(helm: Option<&Path>) -> Self {
         let dir = tempdir();
         let bin = bin_dir(dir.path(), helm);
@@ -41,6 +42,7 @@ impl Sidecar {
         Sidecar { dir, bin }
     }
 
+    /// Its /tmp: `TMPDIR` and the Helm homes.
     pub fn tmp(&self) -> PathBuf {
         self.dir.path().join("tmp")
     }
