@@ -12,6 +12,13 @@
 //! - long strings are never folded on output (`folded_wrap_chars: usize::MAX`).
 //!
 //! [`Limits`] bound every parse: nesting depth, node and alias counts, document size.
+//!
+//! Speed: [`parse`] builds the documents Helm charts usually emit straight from the parser's
+//! events, and [`surely_valid`] checks a document from its events without building anything
+//! (what lets a render check every document it does not change); both hand anything unusual to
+//! serde-saphyr, so the result is always serde-saphyr's (`yaml/events.rs`).
+
+mod events;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -71,8 +78,29 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
             limits.max_document_bytes
         ));
     }
+    // Most manifests are built straight from the parser's events (see `events`); the rest,
+    // and every error, go through serde-saphyr.
+    if let Some(value) = events::build(text, limits) {
+        return Ok(value.into_iter().collect());
+    }
+    parse_reference(text, limits)
+}
+
+/// [`parse`] by serde-saphyr alone, without the fast path: what `parse` must always equal (the
+/// property tests compare them).
+pub fn parse_reference(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
+    if text.len() > limits.max_document_bytes {
+        return parse(text, limits);
+    }
     serde_saphyr::from_multiple_with_options(text, limits.options())
         .map_err(|e| tidy(&e.to_string()))
+}
+
+/// True when [`parse`] would surely accept `text` and give no document or one mapping; false when
+/// not sure (then parse it to know, and to get the error message). Reads only the parser's
+/// events: several times cheaper than a parse.
+pub fn surely_valid(text: &str, limits: &Limits) -> bool {
+    events::check(text, limits)
 }
 
 /// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors

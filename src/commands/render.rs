@@ -5,10 +5,12 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Outcome, read_input, utf8, write_stdout};
+use std::io::Write as _;
+
+use super::{Outcome, read_input, utf8};
 use crate::cli::RenderArgs;
 use crate::overlay::{OVERLAY_ENV, Overlay};
-use crate::render::{render, report_text};
+use crate::render::{prepare, report_text};
 use crate::steps::Context;
 
 /// Runs `render`.
@@ -23,7 +25,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         release: args.release.clone(),
         namespace: args.namespace.clone(),
     };
-    let rendered = render(&input, &overlay, &ctx, &args.limits.limits())?;
+    let limits = args.limits.limits();
+    let rendered = prepare(&input, &overlay, &ctx, &limits)?;
     if let Some(golden) = &args.expect {
         anyhow::bail!(
             "--expect {}: golden gates are not available in this build yet",
@@ -33,7 +36,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }
-    write_stdout(&rendered.output)?;
+    // Straight to stdout in one buffered pass: no second copy of the stream in memory.
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    rendered.output.write_to(&mut out)?;
+    out.flush()?;
     Ok(Outcome::Success)
 }
 

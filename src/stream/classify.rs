@@ -8,8 +8,9 @@
 //!
 //! The scan only answers when it is sure; anything unusual (flow or JSON documents, quoted,
 //! complex or merge keys, anchors, tags, a quoted value that does not close on its line, a
-//! repeated `kind`) gives [`Scan::Unsure`], and the caller parses. A property test checks that
-//! every sure answer equals a full parse.
+//! `kind` value continued on indented lines, a repeated `kind`) gives [`Scan::Unsure`], and the
+//! caller parses. A property test (`tests/fast_paths.rs`) checks that every sure answer equals
+//! a full parse.
 
 /// What the scan found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub enum Scan<'a> {
 pub fn scan(body: &str) -> Scan<'_> {
     let mut kind = None;
     let mut seen_key = false;
+    // Right after the `kind` line: an indented line there would continue its plain value
+    // (`kind: A` + `  - x` is the one string "A - x").
+    let mut after_kind = false;
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let Some(first) = line.bytes().next() else {
@@ -34,8 +38,8 @@ pub fn scan(body: &str) -> Scan<'_> {
         match first {
             b'#' => continue,
             b' ' => {
-                if !seen_key && !line.trim_start().is_empty() && !line.trim_start().starts_with('#')
-                {
+                let content = line.trim_start();
+                if (!seen_key || after_kind) && !content.is_empty() && !content.starts_with('#') {
                     return Scan::Unsure;
                 }
                 continue;
@@ -47,6 +51,7 @@ pub fn scan(body: &str) -> Scan<'_> {
             return Scan::Unsure;
         };
         seen_key = true;
+        after_kind = key == "kind";
         if !value_closes(value) {
             return Scan::Unsure;
         }
@@ -205,6 +210,8 @@ mod tests {
             ("kind:A\n", Scan::Unsure),
             ("...\n", Scan::Unsure),
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
+            ("kind: A\n   - x\nb: c\n", Scan::Unsure),
+            ("kind: A\n  # c\n\nb:\n  - x\n", Scan::Kind(Some("A"))),
         ];
         for (input, want) in cases {
             assert_eq!(scan(input), *want, "{input:?}");

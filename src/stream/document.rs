@@ -24,8 +24,21 @@ pub struct Document<'a> {
     raw: Cow<'a, str>,
     index: usize,
     limits: &'a Limits,
-    parsed: OnceCell<Result<Option<Value>, String>>,
+    parsed: OnceCell<Parsed>,
+    /// The kind scan of `raw`, done once: every step asks each document for its kind.
+    scan: OnceCell<ScanAt>,
     dirty: bool,
+}
+
+/// What parsing a document gave: no document, one value, or the parser's message.
+pub(super) type Parsed = Result<Option<Value>, String>;
+
+/// [`Scan`] with the kind as a byte range of `raw`, so that it can be kept beside `raw`.
+#[derive(Debug, Clone, Copy)]
+enum ScanAt {
+    Empty,
+    Kind(Option<(usize, usize)>),
+    Unsure,
 }
 
 impl<'a> Document<'a> {
@@ -37,6 +50,7 @@ impl<'a> Document<'a> {
             index,
             limits,
             parsed: OnceCell::new(),
+            scan: OnceCell::new(),
             dirty: false,
         }
     }
@@ -51,6 +65,7 @@ impl<'a> Document<'a> {
             index: 0,
             limits,
             parsed,
+            scan: OnceCell::new(),
             dirty: true,
         }
     }
@@ -70,11 +85,40 @@ impl<'a> Document<'a> {
         self.dirty
     }
 
+    /// The kind scan of the document's text (see [`classify::scan`]), done once.
+    pub fn scan(&self) -> Scan<'_> {
+        let raw: &str = &self.raw;
+        match self.scan.get_or_init(|| match classify::scan(raw) {
+            Scan::Empty => ScanAt::Empty,
+            Scan::Unsure => ScanAt::Unsure,
+            Scan::Kind(kind) => ScanAt::Kind(kind.map(|k| {
+                let start = k.as_ptr() as usize - raw.as_ptr() as usize;
+                (start, start + k.len())
+            })),
+        }) {
+            ScanAt::Empty => Scan::Empty,
+            ScanAt::Unsure => Scan::Unsure,
+            ScanAt::Kind(range) => Scan::Kind(range.map(|(start, end)| &raw[start..end])),
+        }
+    }
+
+    /// True once the document has been parsed (by a step, or ahead of the steps).
+    pub(super) fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+
+    /// Stores the result of parsing the document elsewhere (on another thread, say).
+    pub(super) fn set_parsed(&mut self, parsed: Parsed) {
+        if self.parsed.get().is_none() {
+            let _ = self.parsed.set(parsed);
+        }
+    }
+
     /// The top-level `kind`, read from the text when that is certain, else from the parsed value.
     /// `None` for an empty document or one without a string `kind`.
     pub fn kind(&self) -> Result<Option<&str>> {
         if !self.dirty {
-            match classify::scan(&self.raw) {
+            match self.scan() {
                 Scan::Empty => return Ok(None),
                 Scan::Kind(kind) => return Ok(kind),
                 Scan::Unsure => {}
@@ -193,6 +237,23 @@ impl<'a> Document<'a> {
             out.push_str(&self.raw);
             return Ok(());
         }
+        self.write_changed(out)
+    }
+
+    /// The document as it will be written: its separator and its text, the bytes as they came
+    /// when unchanged (borrowed, not copied). Consumes the document, so that a changed
+    /// document's value is freed as soon as it is written out.
+    pub fn into_output(self) -> Result<(Cow<'a, str>, Cow<'a, str>)> {
+        if !self.dirty {
+            return Ok((self.sep, self.raw));
+        }
+        let mut text = String::with_capacity(self.raw.len() + 256);
+        self.write_changed(&mut text)?;
+        Ok((self.sep, Cow::Owned(text)))
+    }
+
+    /// Appends a changed document: its leading comments and its value written anew.
+    fn write_changed(&self, out: &mut String) -> Result<()> {
         let (header, rest) = split_header(&self.raw);
         out.push_str(header);
         if !header.is_empty() && !header.ends_with('\n') {
@@ -216,7 +277,8 @@ impl<'a> Document<'a> {
     }
 }
 
-fn parse_one(raw: &str, limits: &Limits) -> Result<Option<Value>, String> {
+/// Parses one document's text.
+pub(super) fn parse_one(raw: &str, limits: &Limits) -> Parsed {
     let mut docs = yaml::parse(raw, limits)?;
     match docs.len() {
         0 => Ok(None),

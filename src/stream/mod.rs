@@ -7,9 +7,16 @@
 //! [`Stream::write`] gives back every document in order; unchanged ones byte-for-byte, so a
 //! stream no step touches comes out exactly as it came in. An output with no content is written
 //! as `---` (Helm 4 refuses empty output; Argo CD would prune everything).
+//!
+//! Cost: a document no step parses is checked from its parser events ([`yaml::surely_valid`])
+//! and copied; documents are parsed ahead ([`Stream::parse_ahead`]), checked and written out
+//! ([`Stream::finish`]) on all cores; the output goes out in one buffered pass
+//! ([`Finished::write_to`]) without a second copy of the stream in memory.
 
 mod classify;
 mod document;
+mod finished;
+mod parallel;
 mod split;
 
 use serde_json::Value;
@@ -18,10 +25,11 @@ pub use classify::{Scan, scan};
 pub use document::{
     Document, FILENAME_ANNOTATION, annotation, list_items, list_items_mut, object_id,
 };
+pub use finished::Finished;
 pub use split::{Chunk, split};
 
 use crate::error::{Error, Result};
-use crate::yaml::Limits;
+use crate::yaml::{self, Limits};
 
 /// Which Helm form the input has; injected documents follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,14 +109,58 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Parses every document not parsed yet, so that invalid YAML and documents that are not
-    /// objects are refused even where no step looked.
+    /// Parses, ahead of the steps and on all cores, the documents they will parse: those whose
+    /// kind `wanted` accepts, every `kind: List`, and every document whose kind the text does
+    /// not tell. Only a matter of speed: a document not parsed here is parsed when first asked.
+    pub fn parse_ahead(&mut self, wanted: impl Fn(&str) -> bool) {
+        let limits = self.limits;
+        let todo: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed())
+            .filter(|(_, doc)| match doc.scan() {
+                Scan::Empty | Scan::Kind(None) => false,
+                Scan::Kind(Some(kind)) => kind.ends_with("List") || wanted(kind),
+                Scan::Unsure => true,
+            })
+            .map(|(i, doc)| (i, doc.raw()))
+            .collect();
+        let parsed = parallel::map(
+            todo,
+            |(_, raw)| raw.len(),
+            |(i, raw)| (i, document::parse_one(raw, limits)),
+        );
+        for (i, result) in parsed {
+            self.docs[i].set_parsed(result);
+        }
+    }
+
+    /// Checks that every document is valid YAML and a mapping (or empty), also where no step
+    /// looked. A document nobody parsed is checked from its parser events, on all cores; one
+    /// that check is not sure of, and every parsed or changed one, as before: by its value. The
+    /// first bad document in stream order is the error, as a loop would find it.
     pub fn validate(&self) -> Result<()> {
-        for doc in &self.docs {
-            if let Scan::Empty = classify::scan(doc.raw()) {
-                if !doc.is_dirty() {
-                    continue;
-                }
+        let limits = self.limits;
+        let unchecked: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed())
+            .filter(|(_, doc)| !matches!(doc.scan(), Scan::Empty))
+            .map(|(i, doc)| (i, doc.raw()))
+            .collect();
+        let mut sure = vec![false; self.docs.len()];
+        for (i, ok) in parallel::map(
+            unchecked,
+            |(_, raw)| raw.len(),
+            |(i, raw)| (i, yaml::surely_valid(raw, limits)),
+        ) {
+            sure[i] = ok;
+        }
+        for (doc, sure) in self.docs.iter().zip(sure) {
+            if sure || (!doc.is_dirty() && matches!(doc.scan(), Scan::Empty)) {
+                continue;
             }
             match doc.value()? {
                 None | Some(Value::Object(_)) => {}
@@ -130,6 +182,24 @@ impl<'a> Stream<'a> {
         Ok(())
     }
 
+    /// Writes out every changed document (on all cores, freeing each value once written) and
+    /// gives the output, which can then only fail to be written on I/O. Call [`Self::validate`]
+    /// first.
+    pub fn finish(self) -> Result<Finished<'a>> {
+        let parts = parallel::map(
+            self.docs,
+            |doc| {
+                if doc.is_dirty() {
+                    doc.raw().len() + 1024
+                } else {
+                    0
+                }
+            },
+            Document::into_output,
+        );
+        Ok(Finished::new(parts.into_iter().collect::<Result<_>>()?))
+    }
+
     /// The whole output. Never empty: a stream with no content is written as `---`.
     pub fn write(&self) -> Result<String> {
         let mut out = String::with_capacity(self.docs.iter().map(|d| d.raw().len() + 4).sum());
@@ -145,7 +215,7 @@ impl<'a> Stream<'a> {
 
 fn detect_style(docs: &[Document<'_>]) -> Style {
     for doc in docs {
-        if let Scan::Empty = classify::scan(doc.raw()) {
+        if let Scan::Empty = doc.scan() {
             continue;
         }
         if doc.raw().contains(FILENAME_ANNOTATION) {
