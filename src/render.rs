@@ -46,9 +46,7 @@ pub fn prepare<'a>(
 ) -> Result<Prepared<'a>> {
     let steps = steps::build(overlay)?;
     let mut stream = Stream::split(input, limits);
-    if !steps.is_empty() {
-        stream.parse_ahead(|kind| steps.iter().any(|step| step.parses(kind)));
-    }
+    stream.prepare(|kind| steps.iter().any(|step| step.parses(kind)));
     let reports = steps::run(&steps, &mut stream, ctx)?;
     stream.validate()?;
     Ok(Prepared {

@@ -19,6 +19,18 @@
 //! serde-saphyr, so the result is always serde-saphyr's (`yaml/events.rs`).
 
 mod events;
+mod lines;
+mod sink;
+
+/// The fast paths one by one, for the property tests (`tests/fast_paths.rs`) that hold each of
+/// them to serde-saphyr's answer; use [`parse`] and [`surely_valid`] instead.
+#[doc(hidden)]
+pub mod fast {
+    pub use super::events::{build as build_events, check as check_events};
+    pub use super::lines::{build as build_lines, check as check_lines};
+}
+
+pub use lines::RootKind;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -78,9 +90,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
             limits.max_document_bytes
         ));
     }
-    // Most manifests are built straight from the parser's events (see `events`); the rest,
-    // and every error, go through serde-saphyr.
-    if let Some(value) = events::build(text, limits) {
+    // Most manifests are built from their lines (`yaml/lines.rs`), most of the rest from the
+    // parser's events (`yaml/events.rs`); anything unusual, and every error, goes through
+    // serde-saphyr.
+    if let Some(value) = lines::build(text, limits).or_else(|| events::build(text, limits)) {
         return Ok(value.into_iter().collect());
     }
     parse_reference(text, limits)
@@ -97,10 +110,17 @@ pub fn parse_reference(text: &str, limits: &Limits) -> Result<Vec<Value>, String
 }
 
 /// True when [`parse`] would surely accept `text` and give no document or one mapping; false when
-/// not sure (then parse it to know, and to get the error message). Reads only the parser's
-/// events: several times cheaper than a parse.
+/// not sure (then parse it to know, and to get the error message). A line-by-line check of the
+/// usual block YAML first (`yaml/lines.rs`, at about the speed of reading), else the parser's
+/// events (`yaml/events.rs`, several times cheaper than a parse).
 pub fn surely_valid(text: &str, limits: &Limits) -> bool {
-    events::check(text, limits)
+    lines::check(text, limits).is_some() || events::check(text, limits)
+}
+
+/// The line check alone (see [`surely_valid`]): when sure that `text` is valid, its root
+/// mapping's `kind` as well, so that a caller that checks anyway need not scan for it.
+pub fn check_lines<'t>(text: &'t str, limits: &Limits) -> Option<RootKind<'t>> {
+    lines::check(text, limits)
 }
 
 /// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors

@@ -2,16 +2,17 @@
 //! Helm-like and deliberately broken YAML, against serde-saphyr alone (`yaml::parse_reference`):
 //!
 //! - the cheap kind scan (`stream::scan`), when sure, names the kind a full parse finds;
-//! - the event check (`yaml::surely_valid`), when sure, is right: the document parses to one
-//!   mapping or to nothing;
-//! - `yaml::parse` (values built from parser events where it can) equals serde-saphyr's;
+//! - the line check and the event check (`yaml::surely_valid`), when sure, are right: the
+//!   document parses to one mapping or to nothing;
+//! - the values built from lines and from parser events equal serde-saphyr's, and so does
+//!   `yaml::parse`, which uses them;
 //! - `Stream::validate` (event checks on all cores) gives the error a plain loop of full
 //!   parses gives, or none when it gives none.
 //!
 //! And, so that the properties are not vacuous, the fast paths do take the common shapes.
 
 use overhelm::stream::{Scan, Stream, scan};
-use overhelm::yaml::{Limits, parse, parse_reference, surely_valid};
+use overhelm::yaml::{Limits, RootKind, fast, parse, parse_reference, surely_valid};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -142,6 +143,28 @@ const SCALARS: &[&str] = &[
     "http://x:80/y",
     "a - b",
     "@x",
+    "[a,b]",
+    "[ a ]",
+    "[a, ]",
+    "{a: 1, b: [c]}",
+    "[\"x\", 'y']",
+    "{\"k\": v}",
+    "[a, 1e3]",
+    "[.inf]",
+    "{a: 1, a: 2}",
+    "[\"\"]",
+    "{a: b}  # c",
+    "\"q\"  # c",
+    "'' ",
+    "x:y",
+    "a,b",
+    "{a: }",
+    "[*]",
+    "{kind: X}",
+    "\"t\\tn\\nq\\\"s\\/b\\\\\"",
+    "\"\\0\\a\\b\\e\\f\\v\\r\\N\\_\\L\\P\\ x\"",
+    "'a''b'''",
+    "\"a'b\"",
 ];
 
 /// Scalars that are invalid, or valid only with features the fast paths leave alone.
@@ -175,44 +198,61 @@ const ODD_SCALARS: &[&str] = &[
     "+.inf",
 ];
 
-/// One node of a generated document.
+/// Lines of block scalars: text, and spaces beyond (or, negative, short of) the content's
+/// indentation; blank lines with and without spaces.
+const BLOCK_LINES: &[(&str, i8)] = &[
+    ("line", 0),
+    ("line two: x", 0),
+    ("deeper", 2),
+    ("", 0),
+    ("", 3),
+    ("", -1),
+    ("---", 0),
+    ("# not a comment", 0),
+    ("kind: Fake", 0),
+    ("...", 0),
+    ("- item", 0),
+    ("less", -1),
+    ("much less", -2),
+    ("\"q\" 'q'", 0),
+    ("ünï", 1),
+    ("x\ty", 0),
+    ("# after", -2),
+];
+
+/// One node of a generated document, with a style seed for how it is written.
 #[derive(Debug, Clone)]
 enum Node {
     Scalar(&'static str),
-    Block(&'static str, Vec<String>),
-    Map(Vec<(&'static str, Node)>),
-    Seq(Vec<Node>),
+    Block(&'static str, Vec<(&'static str, i8)>),
+    Map(Vec<(&'static str, Node)>, u8),
+    Seq(Vec<Node>, u8),
 }
 
 fn node() -> impl Strategy<Value = Node> {
     let leaf = prop_oneof![
         10 => prop::sample::select(SCALARS).prop_map(Node::Scalar),
         1 => prop::sample::select(ODD_SCALARS).prop_map(Node::Scalar),
-        1 => (
-            prop::sample::select(&["|", "|-", "|+", ">", ">-", "|2", "|-2"][..]),
-            prop::collection::vec(
-                prop::sample::select(&[
-                    "line", "  indented", "", "---", "# not a comment", "kind: Fake",
-                    "\ttab", "...", "- item", "key: value",
-                ][..])
-                .prop_map(str::to_string),
-                0..5
-            )
+        2 => (
+            prop::sample::select(&["|", "|-", "|+", ">", ">-", "|2", "|-2", "| # c", "|x"][..]),
+            prop::collection::vec(prop::sample::select(BLOCK_LINES), 0..5),
         )
             .prop_map(|(h, lines)| Node::Block(h, lines)),
     ];
     leaf.prop_recursive(4, 40, 6, |inner| {
         prop_oneof![
-            3 => prop::collection::vec((key(), inner.clone()), 0..6)
-                .prop_map(Node::Map),
-            1 => prop::collection::vec(inner, 0..4).prop_map(Node::Seq),
+            3 => (prop::collection::vec((key(), inner.clone()), 0..6), any::<u8>())
+                .prop_map(|(entries, style)| Node::Map(entries, style)),
+            1 => (prop::collection::vec(inner, 0..4), any::<u8>())
+                .prop_map(|(items, style)| Node::Seq(items, style)),
         ]
     })
 }
 
-/// Writes `node` as block YAML at `indent`, after a key or `- ` (`inline` when the node starts
-/// on the current line).
-fn render(node: &Node, indent: usize, compact_seq: bool, out: &mut String) {
+/// Writes `node` as block YAML whose lines start at `indent`, after a key or `-` (the node
+/// starts on the current line). Style bits: indentation 2 or 4, a sequence at its key's
+/// indentation, extra blanks after `-`, a trailing comment, two blanks after `:`.
+fn render(node: &Node, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match node {
         Node::Scalar(s) => {
@@ -224,56 +264,78 @@ fn render(node: &Node, indent: usize, compact_seq: bool, out: &mut String) {
             out.push(' ');
             out.push_str(header);
             out.push('\n');
-            for line in lines {
-                if !line.is_empty() {
-                    out.push_str(&pad);
-                    out.push_str("  ");
+            for (line, extra) in lines {
+                let spaces = (indent as i64 + 2 + i64::from(*extra)).max(0) as usize;
+                if !line.is_empty() || *extra > 0 {
+                    out.push_str(&" ".repeat(spaces));
                 }
                 out.push_str(line);
                 out.push('\n');
             }
         }
-        Node::Map(entries) if entries.is_empty() => out.push_str(" {}\n"),
-        Node::Seq(items) if items.is_empty() => out.push_str(" []\n"),
-        Node::Map(entries) => {
+        Node::Map(entries, _) if entries.is_empty() => out.push_str(" {}\n"),
+        Node::Seq(items, _) if items.is_empty() => out.push_str(" []\n"),
+        Node::Map(entries, style) => {
             out.push('\n');
+            let step = if style & 1 == 0 { 2 } else { 4 };
             for (key, value) in entries {
                 out.push_str(&pad);
                 out.push_str(key);
                 out.push(':');
-                let child = if compact_seq && matches!(value, Node::Seq(_)) {
-                    indent
-                } else {
-                    indent + 2
+                if style & 16 != 0 && matches!(value, Node::Scalar(_)) {
+                    out.push(' ');
+                }
+                let child = match value {
+                    Node::Seq(_, s) if s & 2 != 0 => indent,
+                    _ => indent + step,
                 };
-                render(value, child, compact_seq, out);
+                render(value, child, out);
+                if style & 8 != 0 && out.ends_with('\n') && matches!(value, Node::Scalar(_)) {
+                    out.pop();
+                    out.push_str(" # trailing\n");
+                }
             }
         }
-        Node::Seq(items) => {
+        Node::Seq(items, style) => {
             out.push('\n');
             for item in items {
                 out.push_str(&pad);
                 out.push('-');
-                render(item, indent + 2, compact_seq, out);
+                let extra = if style & 4 != 0 { 3 } else { 1 };
+                match item {
+                    // `- key: value` with the mapping on the dash's line.
+                    Node::Map(entries, s) if !entries.is_empty() && style & 32 != 0 => {
+                        let mut sub = String::new();
+                        render(
+                            &Node::Map(entries.clone(), *s),
+                            indent + 1 + extra,
+                            &mut sub,
+                        );
+                        out.push_str(&" ".repeat(extra));
+                        out.push_str(sub.trim_start_matches('\n').trim_start_matches(' '));
+                    }
+                    _ => render(item, indent + 2, out),
+                }
             }
         }
     }
 }
 
 /// A document: a top-level mapping (usually with `kind`), a leading comment, then mutations
-/// that break it in the ways real files break (indentation, a stray or repeated line, a byte).
+/// that break it in the ways real files break (indentation, a stray or repeated line, a byte,
+/// comment and blank lines anywhere).
 fn document() -> impl Strategy<Value = String> {
     (
         prop::collection::vec((key(), node()), 0..6),
         prop::sample::select(&["Deployment", "ConfigMap", "\"Secret\"", "List", "a b", ""][..]),
         any::<bool>(),
-        any::<bool>(),
+        any::<u8>(),
         prop_oneof![
             2 => Just(Vec::new()),
-            1 => prop::collection::vec((any::<prop::sample::Index>(), 0u8..6, any::<u8>()), 1..3),
+            1 => prop::collection::vec((any::<prop::sample::Index>(), 0u8..10, any::<u8>()), 1..3),
         ],
     )
-        .prop_map(|(entries, kind, compact, comment, mutations)| {
+        .prop_map(|(entries, kind, comment, style, mutations)| {
             let mut text = String::new();
             if comment {
                 text.push_str("# Source: chart/templates/x.yaml\n");
@@ -281,7 +343,7 @@ fn document() -> impl Strategy<Value = String> {
             let mut root = vec![("kind", Node::Scalar(kind))];
             root.extend(entries);
             let mut body = String::new();
-            render(&Node::Map(root), 0, compact, &mut body);
+            render(&Node::Map(root, style), 0, &mut body);
             text.push_str(body.trim_start_matches('\n'));
             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
             for (at, what, byte) in mutations {
@@ -289,6 +351,7 @@ fn document() -> impl Strategy<Value = String> {
                     break;
                 }
                 let i = at.index(lines.len());
+                let spaces = " ".repeat(byte as usize % 7);
                 match what {
                     0 => lines[i] = format!(" {}", lines[i]),
                     1 => lines[i] = lines[i].trim_start().to_string(),
@@ -300,6 +363,10 @@ fn document() -> impl Strategy<Value = String> {
                         lines.remove(i);
                     }
                     4 => lines.insert(i, SCALARS[byte as usize % SCALARS.len()].to_string()),
+                    5 => lines.insert(i, format!("{spaces}# a comment")),
+                    6 => lines.insert(i, spaces),
+                    7 => lines[i].push_str(" # c"),
+                    8 => lines[i].push_str("  "),
                     _ => {
                         let line = &mut lines[i];
                         let at = (byte as usize) % (line.len() + 1);
@@ -339,12 +406,35 @@ proptest! {
     }
 
     #[test]
-    fn event_check_is_right_when_sure(doc in document()) {
-        if surely_valid(&doc, &limits()) {
+    fn checks_are_right_when_sure(doc in document()) {
+        let kind = fast::check_lines(&doc, &limits());
+        let by_lines = kind.is_some();
+        let by_events = fast::check_events(&doc, &limits());
+        prop_assert_eq!(surely_valid(&doc, &limits()), by_lines || by_events);
+        if by_lines || by_events {
             let docs = parse_reference(&doc, &limits());
-            prop_assert!(docs.is_ok(), "{doc}\n{docs:?}");
+            prop_assert!(docs.is_ok(), "lines {by_lines} events {by_events}\n{doc}\n{docs:?}");
             let docs = docs.unwrap_or_default();
             prop_assert!(docs.len() <= 1 && docs.iter().all(Value::is_object), "{doc}");
+            let found = docs.first().and_then(|d| d.get("kind"));
+            match kind {
+                Some(RootKind::Empty) => prop_assert!(docs.is_empty(), "{doc}"),
+                Some(RootKind::Absent) => {
+                    prop_assert!(docs.len() == 1 && found.is_none(), "{doc}")
+                }
+                Some(RootKind::Name(k)) => prop_assert_eq!(found.and_then(Value::as_str), Some(k)),
+                Some(RootKind::Other) => prop_assert!(found.is_some(), "{doc}"),
+                None => {}
+            }
+        }
+    }
+
+    #[test]
+    fn built_values_equal_serde_saphyr(doc in document()) {
+        let built = [fast::build_lines(&doc, &limits()), fast::build_events(&doc, &limits())];
+        for value in built.into_iter().flatten() {
+            let want = parse_reference(&doc, &limits());
+            prop_assert_eq!(Ok(value.into_iter().collect::<Vec<_>>()), want, "{}", doc);
         }
     }
 
@@ -410,8 +500,11 @@ fn fast_paths_take_real_chart_output() {
         let text = std::fs::read_to_string(&path).unwrap();
         let stream = Stream::split(&text, &limits);
         for doc in stream.docs() {
-            assert!(surely_valid(doc.raw(), &limits), "{file}:\n{}", doc.raw());
-            assert_ne!(scan(doc.raw()), Scan::Unsure, "{file}:\n{}", doc.raw());
+            let raw = doc.raw();
+            assert!(fast::check_lines(raw, &limits).is_some(), "{file}:\n{raw}");
+            assert!(fast::build_lines(raw, &limits).is_some(), "{file}:\n{raw}");
+            assert!(fast::check_events(raw, &limits), "{file}:\n{raw}");
+            assert_ne!(scan(raw), Scan::Unsure, "{file}:\n{raw}");
         }
     }
 }
@@ -422,7 +515,7 @@ fn generator_stats() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::default();
-    let (mut valid, mut sure, mut scan_sure, n) = (0, 0, 0, 3000);
+    let (mut valid, mut sure, mut scan_sure, mut lines_sure, mut built, n) = (0, 0, 0, 0, 0, 3000);
     let mut errs = std::collections::BTreeMap::new();
     for _ in 0..n {
         let doc = document().new_tree(&mut runner).unwrap().current();
@@ -434,9 +527,13 @@ fn generator_stats() {
         let ok = r.is_ok_and(|d| d.len() <= 1 && d.iter().all(Value::is_object));
         valid += ok as usize;
         sure += surely_valid(&doc, &limits()) as usize;
+        lines_sure += fast::check_lines(&doc, &limits()).is_some() as usize;
+        built += fast::build_lines(&doc, &limits()).is_some() as usize;
         scan_sure += (scan(&doc) != Scan::Unsure) as usize;
     }
-    eprintln!("valid {valid} sure {sure} scan-sure {scan_sure} of {n}");
+    eprintln!(
+        "valid {valid} sure {sure} lines-sure {lines_sure} built {built} scan-sure {scan_sure} of {n}"
+    );
     let mut errs: Vec<_> = errs.into_iter().collect();
     errs.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     eprintln!("{:#?}", &errs[..errs.len().min(12)]);
@@ -454,15 +551,16 @@ fn corpus_reads_the_same() {
     let text = std::fs::read_to_string(path).unwrap();
     let limits = limits();
     let stream = Stream::split(&text, &limits);
-    let mut sure = 0;
+    let (mut sure, mut by_lines, mut built) = (0, 0, 0);
     for doc in stream.docs() {
-        assert_eq!(
-            parse(doc.raw(), &limits),
-            parse_reference(doc.raw(), &limits),
-            "{}",
-            doc.raw()
-        );
-        sure += usize::from(surely_valid(doc.raw(), &limits));
+        let raw = doc.raw();
+        assert_eq!(parse(raw, &limits), parse_reference(raw, &limits), "{raw}");
+        sure += usize::from(surely_valid(raw, &limits));
+        by_lines += usize::from(fast::check_lines(raw, &limits).is_some());
+        built += usize::from(fast::build_lines(raw, &limits).is_some());
     }
-    eprintln!("{} documents, {sure} surely valid", stream.docs().len());
+    eprintln!(
+        "{} documents: {sure} surely valid ({by_lines} by lines), {built} built from lines",
+        stream.docs().len()
+    );
 }

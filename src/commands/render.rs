@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use std::io::Write as _;
+use std::os::fd::AsFd as _;
 
 use super::{Outcome, read_input, utf8};
 use crate::cli::RenderArgs;
@@ -36,8 +37,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }
-    // Straight to stdout in one buffered pass: no second copy of the stream in memory.
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    // Straight to stdout in one buffered pass: no second copy of the stream in memory, and no
+    // line buffer in between (`Stdout` would look for line ends in every write).
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::from(stdout));
     rendered.output.write_to(&mut out)?;
     out.flush()?;
     Ok(Outcome::Success)

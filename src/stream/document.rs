@@ -27,6 +27,8 @@ pub struct Document<'a> {
     parsed: OnceCell<Parsed>,
     /// The kind scan of `raw`, done once: every step asks each document for its kind.
     scan: OnceCell<ScanAt>,
+    /// `raw` is known to be valid YAML and a mapping (or nothing), without a parse.
+    checked: bool,
     dirty: bool,
 }
 
@@ -41,6 +43,26 @@ enum ScanAt {
     Unsure,
 }
 
+impl ScanAt {
+    /// `scan`'s kind must lie inside `raw`; one that does not is dropped (`Unsure`).
+    fn new(raw: &str, scan: Scan<'_>) -> Self {
+        match scan {
+            Scan::Empty => ScanAt::Empty,
+            Scan::Unsure => ScanAt::Unsure,
+            Scan::Kind(None) => ScanAt::Kind(None),
+            Scan::Kind(Some(k)) => {
+                let start = (k.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+                match raw.get(start..start + k.len()) {
+                    Some(inside) if inside.as_ptr() == k.as_ptr() => {
+                        ScanAt::Kind(Some((start, start + k.len())))
+                    }
+                    _ => ScanAt::Unsure,
+                }
+            }
+        }
+    }
+}
+
 impl<'a> Document<'a> {
     /// A document read from the input at 1-based position `index`.
     pub fn read(sep: &'a str, raw: &'a str, index: usize, limits: &'a Limits) -> Self {
@@ -51,6 +73,7 @@ impl<'a> Document<'a> {
             limits,
             parsed: OnceCell::new(),
             scan: OnceCell::new(),
+            checked: false,
             dirty: false,
         }
     }
@@ -66,6 +89,7 @@ impl<'a> Document<'a> {
             limits,
             parsed,
             scan: OnceCell::new(),
+            checked: false,
             dirty: true,
         }
     }
@@ -80,6 +104,15 @@ impl<'a> Document<'a> {
         &self.raw
     }
 
+    /// The text as a slice of the input, for work that outlives a borrow of the document
+    /// (`None` for an injected document).
+    pub(super) fn input_text(&self) -> Option<&'a str> {
+        match self.raw {
+            Cow::Borrowed(raw) => Some(raw),
+            Cow::Owned(_) => None,
+        }
+    }
+
     /// True once a step changed the document (or created it).
     pub fn is_dirty(&self) -> bool {
         self.dirty
@@ -88,14 +121,10 @@ impl<'a> Document<'a> {
     /// The kind scan of the document's text (see [`classify::scan`]), done once.
     pub fn scan(&self) -> Scan<'_> {
         let raw: &str = &self.raw;
-        match self.scan.get_or_init(|| match classify::scan(raw) {
-            Scan::Empty => ScanAt::Empty,
-            Scan::Unsure => ScanAt::Unsure,
-            Scan::Kind(kind) => ScanAt::Kind(kind.map(|k| {
-                let start = k.as_ptr() as usize - raw.as_ptr() as usize;
-                (start, start + k.len())
-            })),
-        }) {
+        match self
+            .scan
+            .get_or_init(|| ScanAt::new(raw, classify::scan(raw)))
+        {
             ScanAt::Empty => Scan::Empty,
             ScanAt::Unsure => Scan::Unsure,
             ScanAt::Kind(range) => Scan::Kind(range.map(|(start, end)| &raw[start..end])),
@@ -105,6 +134,20 @@ impl<'a> Document<'a> {
     /// True once the document has been parsed (by a step, or ahead of the steps).
     pub(super) fn is_parsed(&self) -> bool {
         self.parsed.get().is_some()
+    }
+
+    /// True when the text is known to be valid YAML and a mapping (or nothing), unparsed.
+    pub(super) fn is_checked(&self) -> bool {
+        self.checked
+    }
+
+    /// Records what a check of the text found elsewhere (on another thread, say): that it is
+    /// valid, and its kind scan (whose kind must be a slice of [`Self::raw`]).
+    pub(super) fn set_checked(&mut self, checked: bool, scan: Scan<'_>) {
+        self.checked = checked;
+        if self.scan.get().is_none() {
+            let _ = self.scan.set(ScanAt::new(&self.raw, scan));
+        }
     }
 
     /// Stores the result of parsing the document elsewhere (on another thread, say).

@@ -8,9 +8,9 @@
 //! stream no step touches comes out exactly as it came in. An output with no content is written
 //! as `---` (Helm 4 refuses empty output; Argo CD would prune everything).
 //!
-//! Cost: a document no step parses is checked from its parser events ([`yaml::surely_valid`])
-//! and copied; documents are parsed ahead ([`Stream::parse_ahead`]), checked and written out
-//! ([`Stream::finish`]) on all cores; the output goes out in one buffered pass
+//! Cost: a document no step parses is checked line by line ([`yaml::check_lines`], which also
+//! gives its kind) and copied; documents are checked and parsed ahead ([`Stream::prepare`]) and
+//! written out ([`Stream::finish`]) on all cores; the output goes out in one buffered pass
 //! ([`Finished::write_to`]) without a second copy of the stream in memory.
 
 mod classify;
@@ -29,7 +29,7 @@ pub use finished::Finished;
 pub use split::{Chunk, split};
 
 use crate::error::{Error, Result};
-use crate::yaml::{self, Limits};
+use crate::yaml::{self, Limits, RootKind};
 
 /// Which Helm form the input has; injected documents follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,22 +109,49 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Parses, ahead of the steps and on all cores, the documents they will parse: those whose
-    /// kind `wanted` accepts, every `kind: List`, and every document whose kind the text does
-    /// not tell. Only a matter of speed: a document not parsed here is parsed when first asked.
-    pub fn parse_ahead(&mut self, wanted: impl Fn(&str) -> bool) {
+    /// Reads every document ahead of the steps, on all cores: checks its text line by line
+    /// (`yaml::check_lines`), which also gives its kind, and parses the documents the steps
+    /// will parse: those whose kind `wanted` accepts, every `kind: List`, and every document
+    /// whose kind the text does not tell. Only a matter of speed: [`Self::validate`] checks
+    /// what was not checked here, and a document not parsed here is parsed when first asked.
+    pub fn prepare(&mut self, wanted: impl Fn(&str) -> bool) {
         let limits = self.limits;
-        let todo: Vec<(usize, &str)> = self
+        let todo: Vec<(usize, &'a str)> = self
             .docs
             .iter()
             .enumerate()
             .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed())
-            .filter(|(_, doc)| match doc.scan() {
+            .filter_map(|(i, doc)| Some((i, doc.input_text()?)))
+            .collect();
+        let checked = parallel::map(
+            todo,
+            |(_, raw)| raw.len(),
+            |(i, raw)| {
+                let checked = yaml::check_lines(raw, limits);
+                let scan = match checked {
+                    Some(RootKind::Empty) => Scan::Empty,
+                    Some(RootKind::Absent) => Scan::Kind(None),
+                    Some(RootKind::Name(kind)) => Scan::Kind(Some(kind)),
+                    Some(RootKind::Other) | None => classify::scan(raw),
+                };
+                (i, checked.is_some(), scan)
+            },
+        );
+        let mut parse = Vec::new();
+        for (i, checked, scan) in checked {
+            let wants = match scan {
                 Scan::Empty | Scan::Kind(None) => false,
                 Scan::Kind(Some(kind)) => kind.ends_with("List") || wanted(kind),
                 Scan::Unsure => true,
-            })
-            .map(|(i, doc)| (i, doc.raw()))
+            };
+            if wants {
+                parse.push(i);
+            }
+            self.docs[i].set_checked(checked, scan);
+        }
+        let todo: Vec<(usize, &'a str)> = parse
+            .into_iter()
+            .filter_map(|i| Some((i, self.docs[i].input_text()?)))
             .collect();
         let parsed = parallel::map(
             todo,
@@ -137,20 +164,26 @@ impl<'a> Stream<'a> {
     }
 
     /// Checks that every document is valid YAML and a mapping (or empty), also where no step
-    /// looked. A document nobody parsed is checked from its parser events, on all cores; one
-    /// that check is not sure of, and every parsed or changed one, as before: by its value. The
-    /// first bad document in stream order is the error, as a loop would find it.
+    /// looked. A document neither parsed nor checked by [`Self::prepare`] is checked line by
+    /// line or from its parser events ([`yaml::surely_valid`]), on all cores; one those checks
+    /// are not sure of, and every parsed or changed one, by its value. The first bad document in
+    /// stream order is the error, as a loop of full parses would find it (a property test
+    /// holds it to that).
     pub fn validate(&self) -> Result<()> {
         let limits = self.limits;
         let unchecked: Vec<(usize, &str)> = self
             .docs
             .iter()
             .enumerate()
-            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed())
+            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed() && !doc.is_checked())
             .filter(|(_, doc)| !matches!(doc.scan(), Scan::Empty))
             .map(|(i, doc)| (i, doc.raw()))
             .collect();
-        let mut sure = vec![false; self.docs.len()];
+        let mut sure: Vec<bool> = self
+            .docs
+            .iter()
+            .map(|d| d.is_checked() && !d.is_dirty())
+            .collect();
         for (i, ok) in parallel::map(
             unchecked,
             |(_, raw)| raw.len(),
