@@ -18,6 +18,7 @@
 //! (what lets a render check every document it does not change); both hand anything unusual to
 //! serde-saphyr, so the result is always serde-saphyr's (`yaml/events.rs`).
 
+mod emit;
 mod events;
 mod lines;
 mod sink;
@@ -26,6 +27,7 @@ mod sink;
 /// them to serde-saphyr's answer; use [`parse`] and [`surely_valid`] instead.
 #[doc(hidden)]
 pub mod fast {
+    pub use super::emit::write as emit;
     pub use super::events::{build as build_events, check as check_events};
     pub use super::lines::{build as build_lines, check as check_lines};
 }
@@ -139,6 +141,15 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
         text.push('\n');
     }
     Ok(text)
+}
+
+/// [`to_string`] for a value: serde-saphyr's text, written directly (`yaml/emit.rs`) for the
+/// values manifests usually hold.
+pub fn value_to_string(value: &Value) -> Result<String, String> {
+    match emit::write(value) {
+        Some(text) => Ok(text),
+        None => to_string(value),
+    }
 }
 
 /// serde-saphyr prefixes messages with `error: `; the caller adds its own context.

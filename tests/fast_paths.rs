@@ -6,13 +6,14 @@
 //!   document parses to one mapping or to nothing;
 //! - the values built from lines and from parser events equal serde-saphyr's, and so does
 //!   `yaml::parse`, which uses them;
+//! - YAML written directly from a value (`yaml/emit.rs`) equals serde-saphyr's, byte for byte;
 //! - `Stream::validate` (event checks on all cores) gives the error a plain loop of full
 //!   parses gives, or none when it gives none.
 //!
 //! And, so that the properties are not vacuous, the fast paths do take the common shapes.
 
 use overhelm::stream::{Scan, Stream, scan};
-use overhelm::yaml::{Limits, RootKind, fast, parse, parse_reference, surely_valid};
+use overhelm::yaml::{self, Limits, RootKind, fast, parse, parse_reference, surely_valid};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -380,6 +381,120 @@ fn document() -> impl Strategy<Value = String> {
         })
 }
 
+/// Strings serde-saphyr quotes for a reason, and ones it writes plain.
+const STRINGS: &[&str] = &[
+    "",
+    " ",
+    "x",
+    "on",
+    "On",
+    "y",
+    "N",
+    "yes",
+    "null",
+    "~",
+    "true",
+    "0755",
+    "08",
+    "1e3",
+    "1_000",
+    "0x1F",
+    "0b101",
+    "0o17",
+    "12:30:00",
+    "1:20",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    ".inf",
+    "-.INF",
+    ".nan",
+    "nan",
+    "inf",
+    "+inf",
+    "=",
+    "<<",
+    "-",
+    "?",
+    "- a",
+    "? a",
+    "-a",
+    "?a",
+    ":a",
+    "a:",
+    "a:b",
+    "a: b",
+    "a #b",
+    "a#b",
+    "#a",
+    "[a]",
+    "{a}",
+    "a,b",
+    "*a",
+    "&a",
+    "!a",
+    "|",
+    ">",
+    "'a'",
+    "\"a\"",
+    "%a",
+    "@a",
+    "`a`",
+    "---",
+    "--- a",
+    "...",
+    "...a",
+    " lead",
+    "trail ",
+    "a\tb",
+    "a\rb",
+    "\u{7}",
+    "\u{85}",
+    "\u{a0}",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{fffe}",
+    "é",
+    "日本",
+    "\\",
+    "a\"b",
+    "a'b",
+    "http://x:80/y",
+    "nginx:1.27",
+    "100m",
+    "128Mi",
+    "10.0.0.1",
+    "-3",
+    "+5",
+    "0",
+    "1.5",
+    ".5",
+    "1.",
+    "a\nb",
+];
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let string = prop_oneof![
+        3 => prop::sample::select(STRINGS).prop_map(str::to_string),
+        1 => "\\PC{0,6}",
+        1 => "[ -~\t\r\u{80}-\u{a0}\u{2028}]{0,6}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e9f64..1e9).prop_map(Value::from),
+        string.clone().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((string.clone(), inner), 0..5)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
 fn limits() -> Limits {
     Limits::default()
 }
@@ -441,6 +556,18 @@ proptest! {
     #[test]
     fn fast_parse_equals_serde_saphyr(doc in document()) {
         prop_assert_eq!(parse(&doc, &limits()), parse_reference(&doc, &limits()), "{}", doc);
+    }
+
+    #[test]
+    fn emitted_yaml_equals_serde_saphyr(doc in document(), value in json_value()) {
+        let mut values = parse_reference(&doc, &limits()).unwrap_or_default();
+        values.push(serde_json::json!({"root": value.clone()}));
+        values.push(value);
+        for value in values {
+            if let Some(text) = fast::emit(&value) {
+                prop_assert_eq!(Ok(text), yaml::to_string(&value), "{:?}", value);
+            }
+        }
     }
 
     #[test]

@@ -310,7 +310,7 @@ impl<'a> Document<'a> {
                 .map(|s| s + "\n")
                 .map_err(|e| e.to_string())
         } else {
-            yaml::to_string(value)
+            yaml::value_to_string(value)
         };
         out.push_str(&text.map_err(|message| Error::Yaml {
             at: self.at(),
