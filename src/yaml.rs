@@ -21,6 +21,8 @@
 mod emit;
 mod events;
 mod lines;
+mod quoting;
+mod scalars;
 mod sink;
 
 /// The fast paths one by one, for the property tests (`tests/fast_paths.rs`) that hold each of
