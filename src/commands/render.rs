@@ -40,7 +40,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     // Straight to stdout in one buffered pass: no second copy of the stream in memory, and no
     // line buffer in between (`Stdout` would look for line ends in every write).
     let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::from(stdout));
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::fs::File::from(stdout));
     rendered.output.write_to(&mut out)?;
     out.flush()?;
     Ok(Outcome::Success)
