@@ -38,12 +38,22 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         write_report(target, &report_text(&rendered.reports))?;
     }
     // Straight to stdout in one buffered pass: no second copy of the stream in memory, and no
-    // line buffer in between (`Stdout` would look for line ends in every write).
-    let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
-    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::fs::File::from(stdout));
-    rendered.output.write_to(&mut out)?;
-    out.flush()?;
+    // line buffer in between (`Stdout` would look for line ends in every write). A closed
+    // stdout goes through `Stdout`, which takes the output as it always did.
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => write_all(&rendered.output, std::fs::File::from(fd))?,
+        Err(_) => write_all(&rendered.output, std::io::stdout().lock())?,
+    }
     Ok(Outcome::Success)
+}
+
+fn write_all(
+    output: &crate::stream::Finished<'_>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, out);
+    output.write_to(&mut out)?;
+    out.flush()
 }
 
 /// Writes the report to stderr (`-`) or a file.
