@@ -12,6 +12,29 @@
 //! - long strings are never folded on output (`folded_wrap_chars: usize::MAX`).
 //!
 //! [`Limits`] bound every parse: nesting depth, node and alias counts, document size.
+//!
+//! Speed: [`parse`] builds the documents Helm charts usually emit straight from the parser's
+//! events, and [`surely_valid`] checks a document from its events without building anything
+//! (what lets a render check every document it does not change); both hand anything unusual to
+//! serde-saphyr, so the result is always serde-saphyr's (`yaml/events.rs`).
+
+mod emit;
+mod events;
+mod lines;
+mod quoting;
+mod scalars;
+mod sink;
+
+/// The fast paths one by one, for the property tests (`tests/fast_paths.rs`) that hold each of
+/// them to serde-saphyr's answer; use [`parse`] and [`surely_valid`] instead.
+#[doc(hidden)]
+pub mod fast {
+    pub use super::emit::write as emit;
+    pub use super::events::{build as build_events, check as check_events};
+    pub use super::lines::{build as build_lines, check as check_lines};
+}
+
+pub use lines::RootKind;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -99,8 +122,37 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
             limits.max_document_bytes
         ));
     }
+    // Most manifests are built from their lines (`yaml/lines.rs`), most of the rest from the
+    // parser's events (`yaml/events.rs`); anything unusual, and every error, goes through
+    // serde-saphyr.
+    if let Some(value) = lines::build(text, limits).or_else(|| events::build(text, limits)) {
+        return Ok(value.into_iter().collect());
+    }
+    parse_reference(text, limits)
+}
+
+/// [`parse`] by serde-saphyr alone, without the fast path: what `parse` must always equal (the
+/// property tests compare them).
+pub fn parse_reference(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
+    if text.len() > limits.max_document_bytes {
+        return parse(text, limits);
+    }
     serde_saphyr::from_multiple_with_options(text, limits.options())
         .map_err(|e| explain(&e, limits))
+}
+
+/// True when [`parse`] would surely accept `text` and give no document or one mapping; false when
+/// not sure (then parse it to know, and to get the error message). A line-by-line check of the
+/// usual block YAML first (`yaml/lines.rs`, at about the speed of reading), else the parser's
+/// events (`yaml/events.rs`, several times cheaper than a parse).
+pub fn surely_valid(text: &str, limits: &Limits) -> bool {
+    lines::check(text, limits).is_some() || events::check(text, limits)
+}
+
+/// The line check alone (see [`surely_valid`]): when sure that `text` is valid, its root
+/// mapping's `kind` as well, so that a caller that checks anyway need not scan for it.
+pub fn check_lines<'t>(text: &'t str, limits: &Limits) -> Option<RootKind<'t>> {
+    lines::check(text, limits)
 }
 
 /// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors
@@ -176,6 +228,15 @@ fn explain(err: &serde_saphyr::Error, limits: &Limits) -> String {
             None => format!("duplicate key{at}; Kubernetes refuses duplicate keys too"),
         },
         _ => tidy(&err.to_string()),
+    }
+}
+
+/// [`to_string`] for a value: serde-saphyr's text, written directly (`yaml/emit.rs`) for the
+/// values manifests usually hold.
+pub fn value_to_string(value: &Value) -> Result<String, String> {
+    match emit::write(value) {
+        Some(text) => Ok(text),
+        None => to_string(value),
     }
 }
 

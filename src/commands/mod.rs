@@ -169,9 +169,15 @@ pub fn read_stdin_stream() -> anyhow::Result<String> {
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;
     if path == Path::new("-") {
+        // Read the descriptor as a file: no buffer in between, and when stdin is a file
+        // (`< input.yaml`) its size is known, so the whole input is read into one allocation.
+        // A closed stdin reads as empty, as through `Stdin`.
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
-            .context("reading stdin")?;
+        match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
+            Ok(fd) => std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut buf),
+            Err(_) => std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf),
+        }
+        .context("reading stdin")?;
         Ok(buf)
     } else {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))

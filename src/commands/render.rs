@@ -2,15 +2,17 @@
 //! stream on stdout, all or nothing. With `--expect GOLDEN` it is also an install-time gate: output
 //! that drifted from the reviewed file is refused (exit 1, nothing on stdout, the diff on stderr).
 
+use std::io::Write as _;
+use std::os::fd::AsFd as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Outcome, utf8, write_stdout};
+use super::{Outcome, utf8};
 use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
 use crate::overlay::Overlay;
-use crate::render::{render, report_text};
+use crate::render::{prepare, report_text};
 use crate::steps::Context;
 
 /// Runs `render`.
@@ -22,19 +24,38 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         release: args.release.clone(),
         namespace: args.namespace.clone(),
     };
-    let rendered = render(&input, &overlay, &ctx, &args.limits.limits())?;
+    let limits = args.limits.limits();
+    let rendered = prepare(&input, &overlay, &ctx, &limits)?;
     super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
     }
     if let Some(golden) = &args.expect {
-        if let Some(drift) = expect(golden, &rendered.output)? {
+        let output = rendered.output.into_string();
+        if let Some(drift) = expect(golden, &output)? {
             super::report_error(&anyhow::anyhow!(drift));
             return Ok(Outcome::Drift);
         }
+        super::write_stdout(&output)?;
+        return Ok(Outcome::Success);
     }
-    write_stdout(&rendered.output)?;
+    // Straight to stdout in one buffered pass: no second copy of the stream in memory, and no
+    // line buffer in between (`Stdout` would look for line ends in every write). A closed
+    // stdout goes through `Stdout`, which takes the output as it always did.
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => write_all(&rendered.output, std::fs::File::from(fd))?,
+        Err(_) => write_all(&rendered.output, std::io::stdout().lock())?,
+    }
     Ok(Outcome::Success)
+}
+
+fn write_all(
+    output: &crate::stream::Finished<'_>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, out);
+    output.write_to(&mut out)?;
+    out.flush()
 }
 
 /// `--expect GOLDEN`: the drift report when the output differs from the reviewed file, `None`

@@ -59,6 +59,12 @@ pub trait Step {
     fn name(&self) -> &'static str;
     /// Applies the step to the stream.
     fn apply(&self, stream: &mut Stream<'_>, ctx: &Context) -> Result<Report>;
+    /// Whether the step may parse documents of `kind`. Only a hint for speed: `render` parses
+    /// those ahead, on all cores; a wrong answer costs time, never correctness.
+    fn parses(&self, kind: &str) -> bool {
+        let _ = kind;
+        false
+    }
 }
 
 /// The steps an overlay asks for, in the fixed order.

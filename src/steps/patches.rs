@@ -105,6 +105,12 @@ impl Step for PatchesStep {
         "patches"
     }
 
+    fn parses(&self, kind: &str) -> bool {
+        self.patches
+            .iter()
+            .any(|p| p.target.kind.as_deref().is_none_or(|k| k == kind))
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
         let mut report = Report::new(self.name());
         for (i, patch) in self.patches.iter().enumerate() {

@@ -239,6 +239,10 @@ impl Step for RegistryStep {
         "registry"
     }
 
+    fn parses(&self, kind: &str) -> bool {
+        is_workload(kind) || self.paths.iter().any(|p| p.kind == kind)
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
         let mut pass = Pass {
             step: self,

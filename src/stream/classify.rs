@@ -8,8 +8,9 @@
 //!
 //! The scan only answers when it is sure; anything unusual (flow or JSON documents, quoted,
 //! complex or merge keys, anchors, tags, a quoted value that does not close on its line, a
-//! repeated `kind`) gives [`Scan::Unsure`], and the caller parses. A property test checks that
-//! every sure answer equals a full parse.
+//! `kind` value continued on indented lines, a repeated `kind`) gives [`Scan::Unsure`], and the
+//! caller parses. A property test (`tests/fast_paths.rs`) checks that every sure answer equals
+//! a full parse.
 
 /// What the scan found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,8 @@ pub fn scan(body: &str) -> Scan<'_> {
     }
     let mut kind = None;
     let mut seen_key = false;
-    // True right after the `kind` line: an indented line there continues its plain scalar.
+    // Right after the `kind` line: an indented line there would continue its plain value
+    // (`kind: A` + `  - x` is the one string "A - x").
     let mut after_kind = false;
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -40,11 +42,8 @@ pub fn scan(body: &str) -> Scan<'_> {
         match first {
             b'#' => continue,
             b' ' => {
-                let rest = line.trim_start();
-                if rest.is_empty() {
-                    continue;
-                }
-                if after_kind || (!seen_key && !rest.starts_with('#')) {
+                let content = line.trim_start();
+                if (!seen_key || after_kind) && !content.is_empty() && !content.starts_with('#') {
                     return Scan::Unsure;
                 }
                 continue;
@@ -234,13 +233,18 @@ mod tests {
             ("kind: A\r\nb: c\r\n", Scan::Kind(Some("A"))),
             ("kind: Y\n", Scan::Unsure),
             ("kind: Config\n  Map\n", Scan::Unsure),
-            ("kind: A\n\n  # indented comment\nb: 1\n", Scan::Unsure),
+            (
+                "kind: A\n\n  # indented comment\nb: 1\n",
+                Scan::Kind(Some("A")),
+            ),
             ("kind: A\n# c\nb:\n  c: 1\n", Scan::Kind(Some("A"))),
             ("# c\rkind: Deployment\r", Scan::Unsure),
             ("kind: A\rkind: B\n", Scan::Unsure),
             ("kind: Off # c\n", Scan::Unsure),
             ("kind: NULL\n", Scan::Unsure),
             ("kind: \"Yes\"\n", Scan::Kind(Some("Yes"))),
+            ("kind: A\n   - x\nb: c\n", Scan::Unsure),
+            ("kind: A\n  # c\n\nb:\n  - x\n", Scan::Kind(Some("A"))),
         ];
         for (input, want) in cases {
             assert_eq!(scan(input), *want, "{input:?}");

@@ -24,8 +24,43 @@ pub struct Document<'a> {
     raw: Cow<'a, str>,
     index: usize,
     limits: &'a Limits,
-    parsed: OnceCell<Result<Option<Value>, String>>,
+    parsed: OnceCell<Parsed>,
+    /// The kind scan of `raw`, done once: every step asks each document for its kind.
+    scan: OnceCell<ScanAt>,
+    /// `raw` is known to be valid YAML and a mapping (or nothing), without a parse.
+    checked: bool,
     dirty: bool,
+}
+
+/// What parsing a document gave: no document, one value, or the parser's message.
+pub(super) type Parsed = Result<Option<Value>, String>;
+
+/// [`Scan`] with the kind as a byte range of `raw`, so that it can be kept beside `raw`.
+#[derive(Debug, Clone, Copy)]
+enum ScanAt {
+    Empty,
+    Kind(Option<(usize, usize)>),
+    Unsure,
+}
+
+impl ScanAt {
+    /// `scan`'s kind must lie inside `raw`; one that does not is dropped (`Unsure`).
+    fn new(raw: &str, scan: Scan<'_>) -> Self {
+        match scan {
+            Scan::Empty => ScanAt::Empty,
+            Scan::Unsure => ScanAt::Unsure,
+            Scan::Kind(None) => ScanAt::Kind(None),
+            Scan::Kind(Some(k)) => {
+                let start = (k.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+                match raw.get(start..start + k.len()) {
+                    Some(inside) if inside.as_ptr() == k.as_ptr() => {
+                        ScanAt::Kind(Some((start, start + k.len())))
+                    }
+                    _ => ScanAt::Unsure,
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Document<'a> {
@@ -37,6 +72,8 @@ impl<'a> Document<'a> {
             index,
             limits,
             parsed: OnceCell::new(),
+            scan: OnceCell::new(),
+            checked: false,
             dirty: false,
         }
     }
@@ -51,6 +88,8 @@ impl<'a> Document<'a> {
             index: 0,
             limits,
             parsed,
+            scan: OnceCell::new(),
+            checked: false,
             dirty: true,
         }
     }
@@ -65,16 +104,64 @@ impl<'a> Document<'a> {
         &self.raw
     }
 
+    /// The text as a slice of the input, for work that outlives a borrow of the document
+    /// (`None` for an injected document).
+    pub(super) fn input_text(&self) -> Option<&'a str> {
+        match self.raw {
+            Cow::Borrowed(raw) => Some(raw),
+            Cow::Owned(_) => None,
+        }
+    }
+
     /// True once a step changed the document (or created it).
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// The kind scan of the document's text (see [`classify::scan`]), done once.
+    pub fn scan(&self) -> Scan<'_> {
+        let raw: &str = &self.raw;
+        match self
+            .scan
+            .get_or_init(|| ScanAt::new(raw, classify::scan(raw)))
+        {
+            ScanAt::Empty => Scan::Empty,
+            ScanAt::Unsure => Scan::Unsure,
+            ScanAt::Kind(range) => Scan::Kind(range.map(|(start, end)| &raw[start..end])),
+        }
+    }
+
+    /// True once the document has been parsed (by a step, or ahead of the steps).
+    pub(super) fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+
+    /// True when the text is known to be valid YAML and a mapping (or nothing), unparsed.
+    pub(super) fn is_checked(&self) -> bool {
+        self.checked
+    }
+
+    /// Records what a check of the text found elsewhere (on another thread, say): that it is
+    /// valid, and its kind scan (whose kind must be a slice of [`Self::raw`]).
+    pub(super) fn set_checked(&mut self, checked: bool, scan: Scan<'_>) {
+        self.checked = checked;
+        if self.scan.get().is_none() {
+            let _ = self.scan.set(ScanAt::new(&self.raw, scan));
+        }
+    }
+
+    /// Stores the result of parsing the document elsewhere (on another thread, say).
+    pub(super) fn set_parsed(&mut self, parsed: Parsed) {
+        if self.parsed.get().is_none() {
+            let _ = self.parsed.set(parsed);
+        }
     }
 
     /// The top-level `kind`, read from the text when that is certain, else from the parsed value.
     /// `None` for an empty document or one without a string `kind`.
     pub fn kind(&self) -> Result<Option<&str>> {
         if !self.dirty {
-            match classify::scan(&self.raw) {
+            match self.scan() {
                 Scan::Empty => return Ok(None),
                 Scan::Kind(kind) => return Ok(kind),
                 Scan::Unsure => {}
@@ -193,6 +280,23 @@ impl<'a> Document<'a> {
             out.push_str(&self.raw);
             return Ok(());
         }
+        self.write_changed(out)
+    }
+
+    /// The document as it will be written: its separator and its text, the bytes as they came
+    /// when unchanged (borrowed, not copied). Consumes the document, so that a changed
+    /// document's value is freed as soon as it is written out.
+    pub fn into_output(self) -> Result<(Cow<'a, str>, Cow<'a, str>)> {
+        if !self.dirty {
+            return Ok((self.sep, self.raw));
+        }
+        let mut text = String::with_capacity(self.raw.len() + 256);
+        self.write_changed(&mut text)?;
+        Ok((self.sep, Cow::Owned(text)))
+    }
+
+    /// Appends a changed document: its leading comments and its value written anew.
+    fn write_changed(&self, out: &mut String) -> Result<()> {
         let (header, rest) = split_header(&self.raw);
         out.push_str(header);
         if !header.is_empty() && !header.ends_with('\n') {
@@ -206,7 +310,7 @@ impl<'a> Document<'a> {
                 .map(|s| s + "\n")
                 .map_err(|e| e.to_string())
         } else {
-            yaml::to_string(value)
+            yaml::value_to_string(value)
         };
         out.push_str(&text.map_err(|message| Error::Yaml {
             at: self.at(),
@@ -216,7 +320,8 @@ impl<'a> Document<'a> {
     }
 }
 
-fn parse_one(raw: &str, limits: &Limits) -> Result<Option<Value>, String> {
+/// Parses one document's text.
+pub(super) fn parse_one(raw: &str, limits: &Limits) -> Parsed {
     let mut docs = yaml::parse(raw, limits)?;
     match docs.len() {
         0 => Ok(None),

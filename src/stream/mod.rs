@@ -7,9 +7,16 @@
 //! [`Stream::write`] gives back every document in order; unchanged ones byte-for-byte, so a
 //! stream no step touches comes out exactly as it came in. An output with no content is written
 //! as `---` (Helm 4 refuses empty output; Argo CD would prune everything).
+//!
+//! Cost: a document no step parses is checked line by line ([`yaml::check_lines`], which also
+//! gives its kind) and copied; documents are checked and parsed ahead ([`Stream::prepare`]) and
+//! written out ([`Stream::finish`]) on all cores; the output goes out in one buffered pass
+//! ([`Finished::write_to`]) without a second copy of the stream in memory.
 
 mod classify;
 mod document;
+mod finished;
+mod parallel;
 mod split;
 
 use serde_json::Value;
@@ -18,10 +25,11 @@ pub use classify::{Scan, scan};
 pub use document::{
     Document, FILENAME_ANNOTATION, annotation, list_items, list_items_mut, object_id,
 };
+pub use finished::Finished;
 pub use split::{Chunk, split};
 
 use crate::error::{Error, Result};
-use crate::yaml::Limits;
+use crate::yaml::{self, Limits, RootKind};
 
 /// Which Helm form the input has; injected documents follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,12 +109,93 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Parses every document not parsed yet, so that invalid YAML and documents that are not
-    /// objects are refused even where no step looked.
+    /// Reads every document ahead of the steps, on all cores: checks its text line by line
+    /// (`yaml::check_lines`), which also gives its kind, and parses the documents the steps
+    /// will parse: those whose kind `wanted` accepts, every `kind: List`, and every document
+    /// whose kind the text does not tell. Only a matter of speed: [`Self::validate`] checks
+    /// what was not checked here, and a document not parsed here is parsed when first asked.
+    pub fn prepare(&mut self, wanted: impl Fn(&str) -> bool) {
+        let limits = self.limits;
+        let todo: Vec<(usize, &'a str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed())
+            .filter_map(|(i, doc)| Some((i, doc.input_text()?)))
+            .collect();
+        let checked = parallel::map(
+            todo,
+            |(_, raw)| raw.len(),
+            |(i, raw)| {
+                let checked = yaml::check_lines(raw, limits);
+                let scan = match checked {
+                    Some(RootKind::Empty) => Scan::Empty,
+                    Some(RootKind::Absent) => Scan::Kind(None),
+                    Some(RootKind::Name(kind)) => Scan::Kind(Some(kind)),
+                    Some(RootKind::Other) | None => classify::scan(raw),
+                };
+                (i, checked.is_some(), scan)
+            },
+        );
+        let mut parse = Vec::new();
+        for (i, checked, scan) in checked {
+            let wants = match scan {
+                Scan::Empty | Scan::Kind(None) => false,
+                Scan::Kind(Some(kind)) => kind.ends_with("List") || wanted(kind),
+                Scan::Unsure => true,
+            };
+            if wants {
+                parse.push(i);
+            }
+            self.docs[i].set_checked(checked, scan);
+        }
+        let todo: Vec<(usize, &'a str)> = parse
+            .into_iter()
+            .filter_map(|i| Some((i, self.docs[i].input_text()?)))
+            .collect();
+        let parsed = parallel::map(
+            todo,
+            |(_, raw)| raw.len(),
+            |(i, raw)| (i, document::parse_one(raw, limits)),
+        );
+        for (i, result) in parsed {
+            self.docs[i].set_parsed(result);
+        }
+    }
+
+    /// Checks that every document is valid YAML and a mapping (or empty), also where no step
+    /// looked. A document neither parsed nor checked by [`Self::prepare`] is checked line by
+    /// line or from its parser events ([`yaml::surely_valid`]), on all cores; one those checks
+    /// are not sure of, and every parsed or changed one, by its value. The first bad document in
+    /// stream order is the error, as a loop of full parses would find it (a property test
+    /// holds it to that).
     pub fn validate(&self) -> Result<()> {
-        for doc in &self.docs {
-            // Comment-only documents are parsed too: a control character in a comment is as
+        let limits = self.limits;
+        let unchecked: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, doc)| !doc.is_dirty() && !doc.is_parsed() && !doc.is_checked())
+            .map(|(i, doc)| (i, doc.raw()))
+            .collect();
+        let mut sure: Vec<bool> = self
+            .docs
+            .iter()
+            .map(|d| d.is_checked() && !d.is_dirty())
+            .collect();
+        for (i, ok) in parallel::map(
+            unchecked,
+            |(_, raw)| raw.len(),
+            |(i, raw)| (i, yaml::surely_valid(raw, limits)),
+        ) {
+            sure[i] = ok;
+        }
+        for (doc, sure) in self.docs.iter().zip(sure) {
+            // Comment-only documents are checked too: a control character in a comment is as
             // invalid for Kubernetes' reader as anywhere else.
+            if sure {
+                continue;
+            }
             match doc.value()? {
                 None | Some(Value::Object(_)) => {}
                 Some(other) => {
@@ -127,6 +216,24 @@ impl<'a> Stream<'a> {
         Ok(())
     }
 
+    /// Writes out every changed document (on all cores, freeing each value once written) and
+    /// gives the output, which can then only fail to be written on I/O. Call [`Self::validate`]
+    /// first.
+    pub fn finish(self) -> Result<Finished<'a>> {
+        let parts = parallel::map(
+            self.docs,
+            |doc| {
+                if doc.is_dirty() {
+                    doc.raw().len() + 1024
+                } else {
+                    0
+                }
+            },
+            Document::into_output,
+        );
+        Ok(Finished::new(parts.into_iter().collect::<Result<_>>()?))
+    }
+
     /// The whole output. Never empty: a stream with no content is written as `---`.
     pub fn write(&self) -> Result<String> {
         let mut out = String::with_capacity(self.docs.iter().map(|d| d.raw().len() + 4).sum());
@@ -142,7 +249,7 @@ impl<'a> Stream<'a> {
 
 fn detect_style(docs: &[Document<'_>]) -> Style {
     for doc in docs {
-        if let Scan::Empty = classify::scan(doc.raw()) {
+        if let Scan::Empty = doc.scan() {
             continue;
         }
         if doc.raw().contains(FILENAME_ANNOTATION) {

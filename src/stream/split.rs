@@ -23,25 +23,21 @@ pub fn split(input: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut sep = "";
     let mut body_start = 0;
-    let mut line_start = 0;
     let bytes = input.as_bytes();
-    while line_start < bytes.len() {
-        let line_end = match memchr_newline(&bytes[line_start..]) {
+    for line_start in separator_lines(input) {
+        let line_end = match memchr::memchr(b'\n', &bytes[line_start..]) {
             Some(i) => line_start + i + 1,
             None => bytes.len(),
         };
-        if bytes[line_start..].starts_with(b"---") {
-            let sep_end = separator_end(bytes, line_start, line_end);
-            if line_start > body_start || !sep.is_empty() {
-                chunks.push(Chunk {
-                    sep,
-                    body: &input[body_start..line_start],
-                });
-            }
-            sep = &input[line_start..sep_end];
-            body_start = sep_end;
+        let sep_end = separator_end(bytes, line_start, line_end);
+        if line_start > body_start || !sep.is_empty() {
+            chunks.push(Chunk {
+                sep,
+                body: &input[body_start..line_start],
+            });
         }
-        line_start = line_end;
+        sep = &input[line_start..sep_end];
+        body_start = sep_end;
     }
     if body_start < bytes.len() || !sep.is_empty() {
         chunks.push(Chunk {
@@ -50,6 +46,14 @@ pub fn split(input: &str) -> Vec<Chunk<'_>> {
         });
     }
     chunks
+}
+
+/// Where the lines that start with `---` start. A vectorised search for `\n---` skips the
+/// document bodies at memory speed, rather than looking at every line.
+fn separator_lines(input: &str) -> impl Iterator<Item = usize> + '_ {
+    let first = input.starts_with("---").then_some(0);
+    let rest = memchr::memmem::find_iter(input.as_bytes(), b"\n---").map(|i| i + 1);
+    first.into_iter().chain(rest)
 }
 
 /// Where the separator ends: after `---` and its blanks, and after the line end when nothing
@@ -65,10 +69,6 @@ fn separator_end(bytes: &[u8], line_start: usize, line_end: usize) -> usize {
     } else {
         end
     }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }
 
 #[cfg(test)]

@@ -163,6 +163,10 @@ impl Step for ResourcesStep {
         "resources"
     }
 
+    fn parses(&self, kind: &str) -> bool {
+        is_workload(kind)
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
         self.check_selectors(stream)?;
         let mut report = Report::new(self.name());
@@ -182,6 +186,10 @@ pub struct BudgetStep {
 impl Step for BudgetStep {
     fn name(&self) -> &'static str {
         "budget"
+    }
+
+    fn parses(&self, kind: &str) -> bool {
+        is_workload(kind)
     }
 
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {

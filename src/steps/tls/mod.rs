@@ -89,6 +89,10 @@ impl Step for TlsStep {
         "tls"
     }
 
+    fn parses(&self, kind: &str) -> bool {
+        scan::WANTED.contains(&kind)
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, ctx: &Context) -> Result<Report> {
         let scanned = scan::scan(stream)?;
         let mut report = Report::new(self.name());

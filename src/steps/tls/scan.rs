@@ -8,6 +8,9 @@ use super::super::visit_objects;
 use crate::error::{DocAt, Result};
 use crate::stream::{Stream, annotation};
 
+/// The kinds the step reads: backends, Ingresses and Certificates to check, Secrets by name.
+pub(super) const WANTED: [&str; 4] = ["Service", "Ingress", "Certificate", "Secret"];
+
 /// Where an object is: its document's position, the item of a `kind: List`, its location for
 /// messages, and the template it came from.
 #[derive(Debug, Clone)]
@@ -111,7 +114,7 @@ pub struct Scanned {
 /// Reads the stream.
 pub fn scan(stream: &Stream<'_>) -> Result<Scanned> {
     let mut out = Scanned::default();
-    let wanted = |k: &str| matches!(k, "Service" | "Ingress" | "Certificate" | "Secret");
+    let wanted = |k: &str| WANTED.contains(&k);
     visit_objects(stream, wanted, |pos, at, object| {
         let place = Place {
             pos,

@@ -78,6 +78,10 @@ impl Step for WaitForStep {
         "waitFor"
     }
 
+    fn parses(&self, kind: &str) -> bool {
+        crate::workload::is_workload(kind)
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
         let mut report = Report::new(self.name());
         let plan = {
