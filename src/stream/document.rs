@@ -157,6 +157,45 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// Drops the parsed value of an unchanged document that parsed into a mapping (or nothing)
+    /// and whose kind its text tells, keeping that it is valid (see [`super::Stream::release`]).
+    pub(super) fn release(&mut self) {
+        if self.dirty || matches!(self.scan(), Scan::Unsure) {
+            return;
+        }
+        if let Some(Ok(value)) = self.parsed.get() {
+            if value.as_ref().is_none_or(Value::is_object) {
+                self.parsed = OnceCell::new();
+                self.checked = true;
+            }
+        }
+    }
+
+    /// Checks that the document is valid YAML and a mapping (or empty): from what is known
+    /// already, else line by line or from parser events ([`yaml::surely_valid`]), else by its
+    /// value, which gives the error. What [`super::Stream::validate`] does for each document.
+    pub fn validate(&self) -> Result<()> {
+        let sure = !self.dirty
+            && (self.checked || (!self.is_parsed() && yaml::surely_valid(&self.raw, self.limits)));
+        if sure { Ok(()) } else { self.check_value() }
+    }
+
+    /// Checks the parsed document: it must be a mapping or nothing.
+    pub(super) fn check_value(&self) -> Result<()> {
+        let what = match self.value()? {
+            None | Some(Value::Object(_)) => return Ok(()),
+            Some(Value::Array(_)) => "a list",
+            Some(Value::Null) => "null",
+            Some(_) => "a scalar",
+        };
+        Err(Error::Yaml {
+            at: self.at(),
+            message: format!(
+                "is {what}, not a Kubernetes object (a mapping with apiVersion and kind)"
+            ),
+        })
+    }
+
     /// The top-level `kind`, read from the text when that is certain, else from the parsed value.
     /// `None` for an empty document or one without a string `kind`.
     pub fn kind(&self) -> Result<Option<&str>> {

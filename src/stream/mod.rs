@@ -28,7 +28,7 @@ pub use document::{
 pub use finished::Finished;
 pub use split::{Chunk, split};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::yaml::{self, Limits, RootKind};
 
 /// Which Helm form the input has; injected documents follow it.
@@ -193,27 +193,40 @@ impl<'a> Stream<'a> {
         for (doc, sure) in self.docs.iter().zip(sure) {
             // Comment-only documents are checked too: a control character in a comment is as
             // invalid for Kubernetes' reader as anywhere else.
-            if sure {
-                continue;
-            }
-            match doc.value()? {
-                None | Some(Value::Object(_)) => {}
-                Some(other) => {
-                    let what = match other {
-                        Value::Array(_) => "a list",
-                        Value::Null => "null",
-                        _ => "a scalar",
-                    };
-                    return Err(Error::Yaml {
-                        at: doc.at(),
-                        message: format!(
-                            "is {what}, not a Kubernetes object (a mapping with apiVersion and kind)"
-                        ),
-                    });
-                }
+            if !sure {
+                doc.check_value()?;
             }
         }
         Ok(())
+    }
+
+    /// Drops the parsed values of the unchanged documents whose kind `keep` does not accept
+    /// (nor any `kind: List`), keeping only that they are valid: for documents that steps before
+    /// the fused pass parsed and no later step reads, so that their values leave memory.
+    pub fn release(&mut self, keep: impl Fn(&str) -> bool) {
+        for doc in &mut self.docs {
+            if !doc.is_parsed() || doc.is_dirty() {
+                continue;
+            }
+            let kept = match doc.scan() {
+                Scan::Unsure => true,
+                Scan::Empty => false,
+                Scan::Kind(kind) => kind.is_some_and(|k| k.ends_with("List") || keep(k)),
+            };
+            if !kept {
+                doc.release();
+            }
+        }
+    }
+
+    /// Gives the documents to `f` in blocks (`f(position of the first, documents)`), on all
+    /// cores; results in stream order. For the fused pass (`steps::fused`).
+    pub fn blocks<R: Send>(self, f: impl Fn(usize, Vec<Document<'a>>) -> R + Sync) -> Vec<R> {
+        parallel::blocks(
+            self.docs,
+            |doc| doc.raw().len() + 64,
+            |block| f(block.start, block.items),
+        )
     }
 
     /// Writes out every changed document (on all cores, freeing each value once written) and

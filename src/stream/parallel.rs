@@ -1,11 +1,15 @@
 //! Spreading per-document work (parsing, checking, writing) over the machine's cores.
 //!
-//! Documents are independent, so the work is cut into one contiguous run of documents per
-//! thread, balanced by bytes, and the results are put back in document order: the outcome is
-//! the same as a loop, whatever the number of threads. Small inputs (a typical release) stay on
-//! the calling thread, where starting threads would cost more than it saves.
+//! Documents are independent, so the work is cut into contiguous runs of documents and the
+//! results are put back in document order: the outcome is the same as a loop, whatever the
+//! number of threads. [`map`] gives each thread one run, balanced by bytes; [`blocks`] cuts many
+//! small runs that threads take one after another, so that a stream whose costly documents
+//! cluster (Helm sorts workloads last) still keeps every core busy. Small inputs (a typical
+//! release) stay on the calling thread, where starting threads would cost more than it saves.
 
 use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
 const MIN_PARALLEL_BYTES: usize = 256 << 10;
@@ -82,6 +86,78 @@ where
     })
 }
 
+/// About this many bytes of text per block of [`blocks`]: small enough that two threads finish
+/// together, large enough that taking a block costs nothing next to its work.
+const BLOCK_BYTES: usize = 128 << 10;
+
+/// A contiguous run of items and the position of its first item.
+pub struct Block<T> {
+    /// Position of the first item among all items.
+    pub start: usize,
+    /// The items, in order.
+    pub items: Vec<T>,
+}
+
+/// Cuts `items` into blocks of about [`BLOCK_BYTES`] by `weight` and gives each to `f`, on all
+/// cores (threads take the next block as they finish one); results in the order of the blocks.
+pub fn blocks<T, R, F, W>(items: Vec<T>, weight: W, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(Block<T>) -> R + Sync,
+    W: Fn(&T) -> usize,
+{
+    let weights: Vec<usize> = items.iter().map(weight).collect();
+    let total: usize = weights.iter().sum();
+    let threads = threads_for(total);
+    if threads <= 1 || items.len() <= 1 {
+        return vec![f(Block { start: 0, items })];
+    }
+    let mut todo = Vec::new();
+    let mut rest = items.into_iter();
+    let (mut start, mut len, mut acc) = (0, 0, 0);
+    for (i, &w) in weights.iter().enumerate() {
+        len += 1;
+        acc += w;
+        if acc >= BLOCK_BYTES || i + 1 == weights.len() {
+            let items: Vec<T> = rest.by_ref().take(len).collect();
+            todo.push(Mutex::new(Some(Block { start, items })));
+            start += len;
+            (len, acc) = (0, 0);
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = todo.get(i) else {
+                return done;
+            };
+            // Each block is taken exactly once (by the thread that drew its number), so the lock
+            // is never contended; a poisoned lock still holds the block.
+            let block = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(block) = block {
+                done.push((i, f(block)));
+            }
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => all.extend(done),
+                // A panic in `f` is a bug; carry it to the caller as a panic would travel.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +180,21 @@ mod tests {
             );
         }
         assert_eq!(runs(&[5; 10], 2), vec![5, 5]);
+    }
+
+    #[test]
+    fn blocks_cover_every_item_once_in_order() {
+        for n in [0usize, 1, 2, 7, 5000] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = blocks(items, |_| 1 << 10, |b| (b.start, b.items));
+            let mut next = 0;
+            for (start, items) in out {
+                assert_eq!(start, next);
+                assert_eq!(items, (start..start + items.len()).collect::<Vec<_>>());
+                next += items.len();
+            }
+            assert_eq!(next, n);
+        }
     }
 
     #[test]
