@@ -222,7 +222,9 @@ fn run_block<'a>(steps: &[&dyn Fusable], start: usize, docs: Vec<Document<'a>>) 
         invalid: None,
         unwritable: None,
     };
+    let wanted = |kind: &str| steps.iter().any(|step| step.wants(kind));
     for (i, mut doc) in docs.into_iter().enumerate() {
+        doc.read_ahead(wanted);
         for ((step, run), failures) in steps.iter().zip(&mut runs).zip(&mut out.failures) {
             if let Err(failure) = edit_one(*step, run.as_mut(), &mut doc) {
                 failures.note(start + i, failure);

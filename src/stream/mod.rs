@@ -29,7 +29,7 @@ pub use finished::Finished;
 pub use split::{Chunk, split};
 
 use crate::error::Result;
-use crate::yaml::{self, Limits, RootKind};
+use crate::yaml::{self, Limits};
 
 /// Which Helm form the input has; injected documents follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,14 +127,8 @@ impl<'a> Stream<'a> {
             todo,
             |(_, raw)| raw.len(),
             |(i, raw)| {
-                let checked = yaml::check_lines(raw, limits);
-                let scan = match checked {
-                    Some(RootKind::Empty) => Scan::Empty,
-                    Some(RootKind::Absent) => Scan::Kind(None),
-                    Some(RootKind::Name(kind)) => Scan::Kind(Some(kind)),
-                    Some(RootKind::Other) | None => classify::scan(raw),
-                };
-                (i, checked.is_some(), scan)
+                let (checked, scan) = document::check_text(raw, limits);
+                (i, checked, scan)
             },
         );
         let mut parse = Vec::new();
