@@ -143,9 +143,23 @@ impl<'a> Stream<'a> {
             }
             self.docs[i].set_checked(checked, scan);
         }
-        let todo: Vec<(usize, &'a str)> = parse
-            .into_iter()
-            .filter_map(|i| Some((i, self.docs[i].input_text()?)))
+        let mut parse = parse.into_iter().peekable();
+        self.parse_ahead(|i| {
+            let next = parse.next_if_eq(&i);
+            next.is_some()
+        });
+    }
+
+    /// Parses the unchanged documents that `which` selects by position, on all cores, for a
+    /// caller that will read their values. Only a matter of speed.
+    pub fn parse_ahead(&mut self, mut which: impl FnMut(usize) -> bool) {
+        let limits = self.limits;
+        let todo: Vec<(usize, &'a str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(i, doc)| which(*i) && !doc.is_dirty() && !doc.is_parsed())
+            .filter_map(|(i, doc)| Some((i, doc.input_text()?)))
             .collect();
         let parsed = parallel::map(
             todo,

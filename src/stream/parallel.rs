@@ -11,6 +11,11 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Stack of each worker thread: documents are parsed recursively, and a worker must hold the
+/// deepest nesting `--max-depth` allows, as the `overhelm` binary's main thread does (see
+/// `main.rs`). Reserved address space; only the pages a deep document uses cost memory.
+const STACK_BYTES: usize = 512 << 20;
+
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
 const MIN_PARALLEL_BYTES: usize = 256 << 10;
 
@@ -67,23 +72,12 @@ where
         .map(|len| rest.by_ref().take(len).collect())
         .collect();
     let f = &f;
-    std::thread::scope(|scope| {
-        let mut batches = batches.into_iter();
-        // The first batch runs here, the others on their own threads.
-        let first = batches.next().unwrap_or_default();
-        let handles: Vec<_> = batches
-            .map(|batch| scope.spawn(move || batch.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out: Vec<R> = first.into_iter().map(f).collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(results) => out.extend(results),
-                // A panic in `f` is a bug; carry it to the caller as a panic would travel.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
+    in_order(batches, threads, |batch| {
+        batch.into_iter().map(f).collect::<Vec<R>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// About this many bytes of text per block of [`blocks`]: small enough that two threads finish
@@ -108,8 +102,7 @@ where
     W: Fn(&T) -> usize,
 {
     let weights: Vec<usize> = items.iter().map(weight).collect();
-    let total: usize = weights.iter().sum();
-    let threads = threads_for(total);
+    let threads = threads_for(weights.iter().sum());
     if threads <= 1 || items.len() <= 1 {
         return vec![f(Block { start: 0, items })];
     }
@@ -121,32 +114,52 @@ where
         acc += w;
         if acc >= BLOCK_BYTES || i + 1 == weights.len() {
             let items: Vec<T> = rest.by_ref().take(len).collect();
-            todo.push(Mutex::new(Some(Block { start, items })));
+            todo.push(Block { start, items });
             start += len;
             (len, acc) = (0, 0);
         }
     }
+    in_order(todo, threads, f)
+}
+
+/// Runs `f` on every job, on the calling thread and up to `threads - 1` workers, each taking
+/// the next job as it finishes one; results in the order of `jobs`. A worker that cannot be
+/// started leaves its share to the others.
+fn in_order<T, R, F>(jobs: Vec<T>, threads: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let jobs: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = todo.get(i) else {
+            let Some(slot) = jobs.get(i) else {
                 return done;
             };
-            // Each block is taken exactly once (by the thread that drew its number), so the lock
-            // is never contended; a poisoned lock still holds the block.
-            let block = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(block) = block {
-                done.push((i, f(block)));
+            // Each job is taken once (by the thread that drew its number), so the lock is never
+            // contended; a poisoned lock still holds the job.
+            let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(job) = job {
+                done.push((i, f(job)));
             }
         }
     };
     let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
         let mut all = work();
-        for handle in handles {
-            match handle.join() {
+        for worker in workers {
+            match worker.join() {
                 Ok(done) => all.extend(done),
                 // A panic in `f` is a bug; carry it to the caller as a panic would travel.
                 Err(panic) => std::panic::resume_unwind(panic),
