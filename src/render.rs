@@ -2,9 +2,16 @@
 //!
 //! `overhelm render`, `template`, `argocd generate`, the golden cases of `check` and the tests all
 //! call [`render`], so they cannot drift apart.
+//!
+//! The steps that need the whole stream run first, in order; the steps after the last of them
+//! that can run document by document (registry, resources, budget) run in one fused pass that
+//! also checks and writes each document and frees its value ([`crate::steps::fused`]).
+//! [`render_step_by_step`] runs every step over the whole stream, one after another: slower and
+//! larger in memory, it is what the fused pass is held to.
 
 use crate::error::Result;
 use crate::overlay::Overlay;
+use crate::steps::fused::{self, Fusable};
 use crate::steps::{self, Context, Report};
 use crate::stream::{Finished, Stream};
 use crate::yaml::Limits;
@@ -45,12 +52,42 @@ pub fn prepare<'a>(
     limits: &'a Limits,
 ) -> Result<Prepared<'a>> {
     let steps = steps::build(overlay)?;
+    let mut parts: Vec<Option<Box<dyn Fusable + '_>>> =
+        steps.iter().map(|step| step.object_step()).collect();
+    // Only the steps after the last whole-stream step can be fused.
+    let first_fused = parts.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
+    let fusable: Vec<Box<dyn Fusable + '_>> = parts.drain(first_fused..).flatten().collect();
+    let mut stream = Stream::split(input, limits);
+    let mut reports = Vec::new();
+    let whole = &steps[..first_fused];
+    if !whole.is_empty() {
+        stream.prepare(|kind| whole.iter().any(|step| step.parses(kind)));
+        reports = steps::run(whole, &mut stream, ctx)?;
+        stream.release(|kind| fusable.iter().any(|step| step.wants(kind)));
+    }
+    let fusable: Vec<&dyn Fusable> = fusable.iter().map(AsRef::as_ref).collect();
+    let (output, fused_reports) = fused::run(&fusable, stream)?;
+    reports.extend(fused_reports);
+    Ok(Prepared { output, reports })
+}
+
+/// [`render`] with every step run over the whole stream, one after another, and the stream
+/// checked and written after the last: the reference for the fused pass (the property tests
+/// compare the two byte for byte, errors and reports included). Slower, and it holds every
+/// changed document as a value until the end.
+pub fn render_step_by_step(
+    input: &str,
+    overlay: &Overlay,
+    ctx: &Context,
+    limits: &Limits,
+) -> Result<Rendered> {
+    let steps = steps::build(overlay)?;
     let mut stream = Stream::split(input, limits);
     stream.prepare(|kind| steps.iter().any(|step| step.parses(kind)));
     let reports = steps::run(&steps, &mut stream, ctx)?;
     stream.validate()?;
-    Ok(Prepared {
-        output: stream.finish()?,
+    Ok(Rendered {
+        output: stream.finish()?.into_string(),
         reports,
     })
 }

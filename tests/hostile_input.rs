@@ -397,6 +397,41 @@ fn nesting_ten_thousand_deep_is_stopped_by_the_depth_limit() {
 }
 
 #[test]
+fn deep_documents_in_a_large_stream_pass_on_every_core() {
+    // Past 256 KiB documents are read, parsed and checked on worker threads: their stacks must
+    // hold the deepest nesting --max-depth allows, as the main thread's does.
+    let n = 9_998;
+    let padding: String = (0..80)
+        .map(|i| {
+            format!(
+                "---\nkind: ConfigMap\nmetadata:\n  name: pad{i}\ndata:\n  a: |\n{}",
+                "    a line of padding, long enough to weigh something\n".repeat(80)
+            )
+        })
+        .collect();
+    let deep = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    for doc in [
+        format!("---\nkind: ConfigMap\nmetadata: {{name: deep}}\nx: {deep}\n"),
+        format!(
+            "---\nkind: Pod\nmetadata: {{name: deep}}\nspec:\n  containers: [{{name: c, image: nginx}}]\nx: {deep}\n"
+        ),
+    ] {
+        let input = format!("{padding}{doc}{padding}");
+        for args in [
+            &["render", "--max-depth", "10000"][..],
+            &["render", "--max-depth", "10000", "-f", MIRRORS],
+        ] {
+            let out = run(args, input.as_bytes());
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+#[test]
 fn nesting_right_at_the_limit_is_rewritten_without_trouble() {
     // A workload 256 levels deep (the default limit) is parsed, changed and written again.
     let mut input = String::from(

@@ -165,23 +165,37 @@ pub fn read_stdin_stream() -> anyhow::Result<String> {
     utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")
 }
 
+/// Address space reserved for reading stdin from a pipe; see [`read_input`].
+const PIPE_RESERVE: usize = 256 << 20;
+
 /// Reads a whole file, or stdin for `-`.
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;
-    if path == Path::new("-") {
-        // Read the descriptor as a file: no buffer in between, and when stdin is a file
-        // (`< input.yaml`) its size is known, so the whole input is read into one allocation.
-        // A closed stdin reads as empty, as through `Stdin`.
-        let mut buf = Vec::new();
-        match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
-            Ok(fd) => std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut buf),
-            Err(_) => std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf),
-        }
-        .context("reading stdin")?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    use std::io::Read as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    if path != Path::new("-") {
+        return std::fs::read(path).with_context(|| format!("reading {}", path.display()));
     }
+    // Read the descriptor as a file: no buffer in between, and when stdin is a file
+    // (`< input.yaml`) its size is known, so the whole input is read into one allocation.
+    // From a pipe (as Helm runs a post-renderer) it is not: growing a buffer by doubling
+    // copies it each time and holds the old and the new copy at once, so address space is
+    // reserved up front instead. That costs nothing until a page is written (Linux commits
+    // memory on first touch); a system that refuses it just grows the buffer. A closed stdin
+    // reads as empty, as through `Stdin`.
+    let mut buf = Vec::new();
+    match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
+        Ok(fd) => {
+            let mut file = std::fs::File::from(fd);
+            if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
+                let _ = buf.try_reserve_exact(PIPE_RESERVE);
+            }
+            file.read_to_end(&mut buf)
+        }
+        Err(_) => std::io::stdin().lock().read_to_end(&mut buf),
+    }
+    .context("reading stdin")?;
+    Ok(buf)
 }
 
 /// The input as UTF-8, or an error that says where it is not.

@@ -1,7 +1,7 @@
 //! Pairing the documents of two streams: which old document became which new one.
 //!
 //! Documents with identical bytes pair first (most of a large stream, and no parse is needed
-//! for them). The rest are parsed and paired by apiVersion/kind/namespace/name, duplicates of
+//! for them; [`by_bytes`] alone, so that a caller can parse the rest on all cores first). The rest are parsed and paired by apiVersion/kind/namespace/name, duplicates of
 //! one id in stream order; what is left is added or removed. Lookups go through hash maps and
 //! results are ordered by stream position, so the work is linear and the output deterministic.
 
@@ -92,9 +92,24 @@ pub struct Pairing {
 
 /// Pairs the documents of two streams.
 pub fn pair(old: &[Document<'_>], new: &[Document<'_>]) -> Result<Pairing> {
+    pair_rest(old, new, by_bytes(old, new))
+}
+
+/// The documents paired by their bytes: each new document's old partner, and which old
+/// documents are taken. What is left is paired by [`pair_rest`] (and must be parsed for it).
+#[derive(Debug)]
+pub struct ByBytes {
+    /// The old partner of each new document.
+    pub partner: Vec<Option<usize>>,
+    /// The old documents with a partner.
+    pub old_used: Vec<bool>,
+}
+
+/// Pairs the documents whose bytes are identical, duplicates in stream order.
+pub fn by_bytes(old: &[Document<'_>], new: &[Document<'_>]) -> ByBytes {
     let mut partner: Vec<Option<usize>> = vec![None; new.len()];
     let mut old_used = vec![false; old.len()];
-    let mut by_bytes: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    let mut by_bytes: HashMap<&str, VecDeque<usize>> = HashMap::with_capacity(old.len());
     for (i, doc) in old.iter().enumerate() {
         by_bytes.entry(doc.raw()).or_default().push_back(i);
     }
@@ -104,6 +119,15 @@ pub fn pair(old: &[Document<'_>], new: &[Document<'_>]) -> Result<Pairing> {
             old_used[i] = true;
         }
     }
+    ByBytes { partner, old_used }
+}
+
+/// Pairs what [`by_bytes`] left by resource id, and lists what is added or removed.
+pub fn pair_rest(old: &[Document<'_>], new: &[Document<'_>], bytes: ByBytes) -> Result<Pairing> {
+    let ByBytes {
+        mut partner,
+        mut old_used,
+    } = bytes;
     let mut by_key: HashMap<Key, VecDeque<usize>> = HashMap::new();
     for (i, doc) in old.iter().enumerate().filter(|(i, _)| !old_used[*i]) {
         by_key.entry(key_of(doc.value()?)).or_default().push_back(i);

@@ -8,6 +8,7 @@
 //! Adding a step: one file here with its `Step` impl and table tests, its overlay section in
 //! `overlay/`, a line in [`build`], a golden case.
 
+pub mod fused;
 pub mod patches;
 pub mod registry;
 pub mod resources;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use crate::error::{DocAt, Result};
 use crate::overlay::Overlay;
-use crate::stream::{Stream, list_items_mut};
+use crate::stream::{Document, Stream, list_items_mut};
 
 /// What a render knows besides the stream and the overlay.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +66,12 @@ pub trait Step {
         let _ = kind;
         false
     }
+    /// The step's per-object part, when all it does is local to each object plus checks at the
+    /// end: then `render` runs it document by document, fused with the steps after it
+    /// ([`fused`]). `apply` must give the same result.
+    fn object_step(&self) -> Option<Box<dyn fused::Fusable + '_>> {
+        None
+    }
 }
 
 /// The steps an overlay asks for, in the fixed order.
@@ -103,39 +110,50 @@ pub fn edit_objects(
     mut change: impl FnMut(&DocAt, &mut Value) -> Result<bool>,
 ) -> Result<()> {
     for doc in stream.docs_mut() {
-        let (is_list, is_wanted) = match doc.kind()? {
-            None => continue,
-            Some(kind) => (kind.ends_with("List"), wanted(kind)),
-        };
-        if is_list {
-            let at = doc.at();
-            doc.edit(|value| {
-                let Some(items) = list_items_mut(value) else {
-                    return Ok(false);
-                };
-                let mut changed = false;
-                for (i, item) in items.iter_mut().enumerate() {
-                    if item
-                        .get("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(&wanted)
-                    {
-                        let item_at = DocAt {
-                            item: Some(i),
-                            id: crate::stream::object_id(item),
-                            ..at.clone()
-                        };
-                        changed |= change(&item_at, item)?;
-                    }
-                }
-                Ok(changed)
-            })?;
-        } else if is_wanted {
-            let at = doc.at();
-            doc.edit(|value| change(&at, value))?;
-        }
+        edit_document(doc, &wanted, &mut change)?;
     }
     Ok(())
+}
+
+/// [`edit_objects`] on one document; true when `change` changed something.
+pub fn edit_document(
+    doc: &mut Document<'_>,
+    wanted: impl Fn(&str) -> bool,
+    mut change: impl FnMut(&DocAt, &mut Value) -> Result<bool>,
+) -> Result<bool> {
+    let (is_list, is_wanted) = match doc.kind()? {
+        None => return Ok(false),
+        Some(kind) => (kind.ends_with("List"), wanted(kind)),
+    };
+    if is_list {
+        let at = doc.at();
+        doc.edit(|value| {
+            let Some(items) = list_items_mut(value) else {
+                return Ok(false);
+            };
+            let mut changed = false;
+            for (i, item) in items.iter_mut().enumerate() {
+                if item
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .is_some_and(&wanted)
+                {
+                    let item_at = DocAt {
+                        item: Some(i),
+                        id: crate::stream::object_id(item),
+                        ..at.clone()
+                    };
+                    changed |= change(&item_at, item)?;
+                }
+            }
+            Ok(changed)
+        })
+    } else if is_wanted {
+        let at = doc.at();
+        doc.edit(|value| change(&at, value))
+    } else {
+        Ok(false)
+    }
 }
 
 /// Calls `visit` for every object whose kind `wanted` accepts, with its position in the stream.

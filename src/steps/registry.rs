@@ -17,6 +17,7 @@
 
 use serde_json::Value;
 
+use super::fused::{self, Failures, Fusable, ObjectStep};
 use super::{Context, Report, Step, edit_objects, visit_objects};
 use crate::error::{DocAt, Error, Result};
 use crate::image::{DOCKER_HUB, ImageRef};
@@ -243,11 +244,17 @@ impl Step for RegistryStep {
         is_workload(kind) || self.paths.iter().any(|p| p.kind == kind)
     }
 
+    fn object_step(&self) -> Option<Box<dyn Fusable + '_>> {
+        // A custom path is a second pass over the stream after the pods, with its own checks
+        // between: such a registry step runs over the whole stream.
+        self.paths.is_empty().then(|| fused::fusable(self))
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
+        let mut tally = ObjectStep::start(self);
         let mut pass = Pass {
             step: self,
-            used_pins: vec![false; self.pins.len()],
-            report: Report::new(self.name()),
+            tally: &mut tally,
         };
         edit_objects(stream, is_workload, |at, object| {
             pass.rewrite_pod(at, object)
@@ -272,16 +279,59 @@ impl Step for RegistryStep {
                 pass.rewrite_path(i, custom, at, object)
             })?;
         }
-        if let Some(i) = pass.used_pins.iter().position(|used| !used) {
-            return Err(Error::overlay(
-                format!("registry.images[{i}]"),
-                format!(
-                    "{} matched no image in the stream; check the name (matched after normalisation, e.g. docker.io/library/nginx)",
-                    self.pins[i].name
-                ),
-            ));
+        self.check_pins(&tally.used_pins)?;
+        Ok(tally.report)
+    }
+}
+
+impl ObjectStep for RegistryStep {
+    type Tally = Tally;
+
+    fn wants(&self, kind: &str) -> bool {
+        is_workload(kind)
+    }
+
+    fn start(&self) -> Tally {
+        Tally {
+            used_pins: vec![false; self.pins.len()],
+            report: Report::new("registry"),
         }
-        Ok(pass.report)
+    }
+
+    fn edit(&self, at: &DocAt, object: &mut Value, tally: &mut Tally) -> Result<bool> {
+        Pass { step: self, tally }.rewrite_pod(at, object)
+    }
+
+    fn merge(&self, tally: &mut Tally, next: Tally) {
+        for (used, next) in tally.used_pins.iter_mut().zip(next.used_pins) {
+            *used |= next;
+        }
+        tally.report.lines.extend(next.report.lines);
+        tally.report.warnings.extend(next.report.warnings);
+    }
+
+    fn end(&self, tally: Tally, failures: Failures) -> Result<Report> {
+        if let Some(error) = failures.first() {
+            return Err(error);
+        }
+        self.check_pins(&tally.used_pins)?;
+        Ok(tally.report)
+    }
+}
+
+impl RegistryStep {
+    /// Every pin must have matched an image.
+    fn check_pins(&self, used: &[bool]) -> Result<()> {
+        let Some(i) = used.iter().position(|used| !used) else {
+            return Ok(());
+        };
+        Err(Error::overlay(
+            format!("registry.images[{i}]"),
+            format!(
+                "{} matched no image in the stream; check the name (matched after normalisation, e.g. docker.io/library/nginx)",
+                self.pins[i].name
+            ),
+        ))
     }
 }
 
@@ -313,14 +363,20 @@ impl CustomPath {
     }
 }
 
-/// One run of the step over a stream: which pins were used, and the report.
-struct Pass<'s> {
-    step: &'s RegistryStep,
+/// What the step notes over the stream: which pins were used, and the report.
+#[derive(Debug)]
+pub struct Tally {
     used_pins: Vec<bool>,
     report: Report,
 }
 
-impl Pass<'_> {
+/// The step at work, with its tally.
+struct Pass<'s, 't> {
+    step: &'s RegistryStep,
+    tally: &'t mut Tally,
+}
+
+impl Pass<'_, '_> {
     fn rewrite_pod(&mut self, at: &DocAt, object: &mut Value) -> Result<bool> {
         require_name(at, object)?;
         let Some(spec) = pod_spec_mut(object) else {
@@ -385,18 +441,20 @@ impl Pass<'_> {
         let id = at.id.as_deref().unwrap_or_default();
         match self
             .step
-            .rewrite(image, &mut self.used_pins)
+            .rewrite(image, &mut self.tally.used_pins)
             .map_err(|m| Error::doc(at, key, format!("{field}: {m}")))?
         {
             Outcome::Changed(new) => {
-                self.report
+                self.tally
+                    .report
                     .lines
                     .push(format!("{id} {field}: {image} -> {new}"));
                 *target = Value::String(new);
                 Ok(true)
             }
             Outcome::Kept(why) => {
-                self.report
+                self.tally
+                    .report
                     .lines
                     .push(format!("{id} {field}: kept {image} ({why})"));
                 Ok(false)

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::classify::{self, Scan};
 use crate::error::{DocAt, Error, Result};
-use crate::yaml::{self, Limits};
+use crate::yaml::{self, Limits, RootKind};
 
 /// Helm 4's annotation that names the template a document came from.
 pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
@@ -157,9 +157,80 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// Reads the document ahead of the steps that will look at it, the cheapest way that gives
+    /// what they need: a document whose kind, guessed from the text, `wanted` accepts (or a
+    /// `kind: List`) is parsed, and the parse checks it; any other is checked line by line
+    /// ([`yaml::check_lines`], which also gives its kind for sure) and parsed only when that kind
+    /// is wanted after all. Only a matter of speed: the guess decides nothing, and a document
+    /// the check is not sure of is left to be scanned and parsed when asked.
+    pub fn read_ahead(&mut self, wanted: impl Fn(&str) -> bool) {
+        if self.dirty || self.checked || self.is_parsed() {
+            return;
+        }
+        let wants = |kind: &str| kind.ends_with("List") || wanted(kind);
+        if guess_kind(&self.raw).is_some_and(wants) {
+            self.value().ok();
+            return;
+        }
+        let (checked, scan) = check_text(&self.raw, self.limits);
+        let parse = matches!(scan, Scan::Kind(Some(kind)) if wants(kind));
+        let scan = ScanAt::new(&self.raw, scan);
+        self.checked = checked;
+        let _ = self.scan.set(scan);
+        if parse {
+            self.value().ok();
+        }
+    }
+
+    /// Drops the parsed value of an unchanged document that parsed into a mapping (or nothing)
+    /// and whose kind its text tells, keeping that it is valid (see [`super::Stream::release`]).
+    pub(super) fn release(&mut self) {
+        if self.dirty || matches!(self.scan(), Scan::Unsure) {
+            return;
+        }
+        if let Some(Ok(value)) = self.parsed.get() {
+            if value.as_ref().is_none_or(Value::is_object) {
+                self.parsed = OnceCell::new();
+                self.checked = true;
+            }
+        }
+    }
+
+    /// Checks that the document is valid YAML and a mapping (or empty): from what is known
+    /// already, else line by line or from parser events ([`yaml::surely_valid`]), else by its
+    /// value, which gives the error. What [`super::Stream::validate`] does for each document.
+    pub fn validate(&self) -> Result<()> {
+        let sure = !self.dirty
+            && (self.checked || (!self.is_parsed() && yaml::surely_valid(&self.raw, self.limits)));
+        if sure { Ok(()) } else { self.check_value() }
+    }
+
+    /// Checks the parsed document: it must be a mapping or nothing.
+    pub(super) fn check_value(&self) -> Result<()> {
+        let what = match self.value()? {
+            None | Some(Value::Object(_)) => return Ok(()),
+            Some(Value::Array(_)) => "a list",
+            Some(Value::Null) => "null",
+            Some(_) => "a scalar",
+        };
+        Err(Error::Yaml {
+            at: self.at(),
+            message: format!(
+                "is {what}, not a Kubernetes object (a mapping with apiVersion and kind)"
+            ),
+        })
+    }
+
     /// The top-level `kind`, read from the text when that is certain, else from the parsed value.
     /// `None` for an empty document or one without a string `kind`.
     pub fn kind(&self) -> Result<Option<&str>> {
+        // A parsed document has its kind at hand (the scan agrees whenever it is sure).
+        if let (false, Some(Ok(value))) = (self.dirty, self.parsed.get()) {
+            return Ok(value
+                .as_ref()
+                .and_then(|v| v.get("kind"))
+                .and_then(Value::as_str));
+        }
         if !self.dirty {
             match self.scan() {
                 Scan::Empty => return Ok(None),
@@ -318,6 +389,32 @@ impl<'a> Document<'a> {
         })?);
         Ok(())
     }
+}
+
+/// Checks a document's text line by line; when sure it is valid, says so and gives its kind,
+/// else the kind scan of the text.
+pub(super) fn check_text<'t>(raw: &'t str, limits: &Limits) -> (bool, Scan<'t>) {
+    let checked = yaml::check_lines(raw, limits);
+    let scan = match checked {
+        Some(RootKind::Empty) => Scan::Empty,
+        Some(RootKind::Absent) => Scan::Kind(None),
+        Some(RootKind::Name(kind)) => Scan::Kind(Some(kind)),
+        Some(RootKind::Other) | None => classify::scan(raw),
+    };
+    (checked.is_some(), scan)
+}
+
+/// The value of the first line that starts with `kind:`: a guess at the document's kind, for
+/// deciding how to read it, never for what it is.
+fn guess_kind(raw: &str) -> Option<&str> {
+    let start = if raw.starts_with("kind:") {
+        0
+    } else {
+        memchr::memmem::find(raw.as_bytes(), b"\nkind:")? + 1
+    };
+    let line = &raw[start + "kind:".len()..];
+    let line = &line[..line.find('\n').unwrap_or(line.len())];
+    Some(line.trim().trim_matches(['"', '\'']))
 }
 
 /// Parses one document's text.

@@ -19,7 +19,7 @@ pub struct Finished<'a> {
 const NOTHING: &str = "---\n";
 
 impl<'a> Finished<'a> {
-    pub(super) fn new(parts: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Self {
+    pub(crate) fn new(parts: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Self {
         Finished { parts }
     }
 

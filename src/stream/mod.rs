@@ -28,8 +28,8 @@ pub use document::{
 pub use finished::Finished;
 pub use split::{Chunk, split};
 
-use crate::error::{Error, Result};
-use crate::yaml::{self, Limits, RootKind};
+use crate::error::Result;
+use crate::yaml::{self, Limits};
 
 /// Which Helm form the input has; injected documents follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,14 +127,8 @@ impl<'a> Stream<'a> {
             todo,
             |(_, raw)| raw.len(),
             |(i, raw)| {
-                let checked = yaml::check_lines(raw, limits);
-                let scan = match checked {
-                    Some(RootKind::Empty) => Scan::Empty,
-                    Some(RootKind::Absent) => Scan::Kind(None),
-                    Some(RootKind::Name(kind)) => Scan::Kind(Some(kind)),
-                    Some(RootKind::Other) | None => classify::scan(raw),
-                };
-                (i, checked.is_some(), scan)
+                let (checked, scan) = document::check_text(raw, limits);
+                (i, checked, scan)
             },
         );
         let mut parse = Vec::new();
@@ -149,9 +143,23 @@ impl<'a> Stream<'a> {
             }
             self.docs[i].set_checked(checked, scan);
         }
-        let todo: Vec<(usize, &'a str)> = parse
-            .into_iter()
-            .filter_map(|i| Some((i, self.docs[i].input_text()?)))
+        let mut parse = parse.into_iter().peekable();
+        self.parse_ahead(|i| {
+            let next = parse.next_if_eq(&i);
+            next.is_some()
+        });
+    }
+
+    /// Parses the unchanged documents that `which` selects by position, on all cores, for a
+    /// caller that will read their values. Only a matter of speed.
+    pub fn parse_ahead(&mut self, mut which: impl FnMut(usize) -> bool) {
+        let limits = self.limits;
+        let todo: Vec<(usize, &'a str)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(i, doc)| which(*i) && !doc.is_dirty() && !doc.is_parsed())
+            .filter_map(|(i, doc)| Some((i, doc.input_text()?)))
             .collect();
         let parsed = parallel::map(
             todo,
@@ -193,27 +201,40 @@ impl<'a> Stream<'a> {
         for (doc, sure) in self.docs.iter().zip(sure) {
             // Comment-only documents are checked too: a control character in a comment is as
             // invalid for Kubernetes' reader as anywhere else.
-            if sure {
-                continue;
-            }
-            match doc.value()? {
-                None | Some(Value::Object(_)) => {}
-                Some(other) => {
-                    let what = match other {
-                        Value::Array(_) => "a list",
-                        Value::Null => "null",
-                        _ => "a scalar",
-                    };
-                    return Err(Error::Yaml {
-                        at: doc.at(),
-                        message: format!(
-                            "is {what}, not a Kubernetes object (a mapping with apiVersion and kind)"
-                        ),
-                    });
-                }
+            if !sure {
+                doc.check_value()?;
             }
         }
         Ok(())
+    }
+
+    /// Drops the parsed values of the unchanged documents whose kind `keep` does not accept
+    /// (nor any `kind: List`), keeping only that they are valid: for documents that steps before
+    /// the fused pass parsed and no later step reads, so that their values leave memory.
+    pub fn release(&mut self, keep: impl Fn(&str) -> bool) {
+        for doc in &mut self.docs {
+            if !doc.is_parsed() || doc.is_dirty() {
+                continue;
+            }
+            let kept = match doc.scan() {
+                Scan::Unsure => true,
+                Scan::Empty => false,
+                Scan::Kind(kind) => kind.is_some_and(|k| k.ends_with("List") || keep(k)),
+            };
+            if !kept {
+                doc.release();
+            }
+        }
+    }
+
+    /// Gives the documents to `f` in blocks (`f(position of the first, documents)`), on all
+    /// cores; results in stream order. For the fused pass (`steps::fused`).
+    pub fn blocks<R: Send>(self, f: impl Fn(usize, Vec<Document<'a>>) -> R + Sync) -> Vec<R> {
+        parallel::blocks(
+            self.docs,
+            |doc| doc.raw().len() + 64,
+            |block| f(block.start, block.items),
+        )
     }
 
     /// Writes out every changed document (on all cores, freeing each value once written) and

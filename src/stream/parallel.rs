@@ -1,11 +1,20 @@
 //! Spreading per-document work (parsing, checking, writing) over the machine's cores.
 //!
-//! Documents are independent, so the work is cut into one contiguous run of documents per
-//! thread, balanced by bytes, and the results are put back in document order: the outcome is
-//! the same as a loop, whatever the number of threads. Small inputs (a typical release) stay on
-//! the calling thread, where starting threads would cost more than it saves.
+//! Documents are independent, so the work is cut into contiguous runs of documents and the
+//! results are put back in document order: the outcome is the same as a loop, whatever the
+//! number of threads. [`map`] gives each thread one run, balanced by bytes; [`blocks`] cuts many
+//! small runs that threads take one after another, so that a stream whose costly documents
+//! cluster (Helm sorts workloads last) still keeps every core busy. Small inputs (a typical
+//! release) stay on the calling thread, where starting threads would cost more than it saves.
 
 use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Stack of each worker thread: documents are parsed recursively, and a worker must hold the
+/// deepest nesting `--max-depth` allows, as the `overhelm` binary's main thread does (see
+/// `main.rs`). Reserved address space; only the pages a deep document uses cost memory.
+const STACK_BYTES: usize = 512 << 20;
 
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
 const MIN_PARALLEL_BYTES: usize = 256 << 10;
@@ -63,23 +72,103 @@ where
         .map(|len| rest.by_ref().take(len).collect())
         .collect();
     let f = &f;
-    std::thread::scope(|scope| {
-        let mut batches = batches.into_iter();
-        // The first batch runs here, the others on their own threads.
-        let first = batches.next().unwrap_or_default();
-        let handles: Vec<_> = batches
-            .map(|batch| scope.spawn(move || batch.into_iter().map(f).collect::<Vec<R>>()))
+    in_order(batches, threads, |batch| {
+        batch.into_iter().map(f).collect::<Vec<R>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// About this many bytes of text per block of [`blocks`]: small enough that two threads finish
+/// together, large enough that taking a block costs nothing next to its work.
+const BLOCK_BYTES: usize = 128 << 10;
+
+/// A contiguous run of items and the position of its first item.
+pub struct Block<T> {
+    /// Position of the first item among all items.
+    pub start: usize,
+    /// The items, in order.
+    pub items: Vec<T>,
+}
+
+/// Cuts `items` into blocks of about [`BLOCK_BYTES`] by `weight` and gives each to `f`, on all
+/// cores (threads take the next block as they finish one); results in the order of the blocks.
+pub fn blocks<T, R, F, W>(items: Vec<T>, weight: W, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(Block<T>) -> R + Sync,
+    W: Fn(&T) -> usize,
+{
+    let weights: Vec<usize> = items.iter().map(weight).collect();
+    let threads = threads_for(weights.iter().sum());
+    if threads <= 1 || items.len() <= 1 {
+        return vec![f(Block { start: 0, items })];
+    }
+    let mut todo = Vec::new();
+    let mut rest = items.into_iter();
+    let (mut start, mut len, mut acc) = (0, 0, 0);
+    for (i, &w) in weights.iter().enumerate() {
+        len += 1;
+        acc += w;
+        if acc >= BLOCK_BYTES || i + 1 == weights.len() {
+            let items: Vec<T> = rest.by_ref().take(len).collect();
+            todo.push(Block { start, items });
+            start += len;
+            (len, acc) = (0, 0);
+        }
+    }
+    in_order(todo, threads, f)
+}
+
+/// Runs `f` on every job, on the calling thread and up to `threads - 1` workers, each taking
+/// the next job as it finishes one; results in the order of `jobs`. A worker that cannot be
+/// started leaves its share to the others.
+fn in_order<T, R, F>(jobs: Vec<T>, threads: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let jobs: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = jobs.get(i) else {
+                return done;
+            };
+            // Each job is taken once (by the thread that drew its number), so the lock is never
+            // contended; a poisoned lock still holds the job.
+            let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(job) = job {
+                done.push((i, f(job)));
+            }
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
             .collect();
-        let mut out: Vec<R> = first.into_iter().map(f).collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(results) => out.extend(results),
+        let mut all = work();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => all.extend(done),
                 // A panic in `f` is a bug; carry it to the caller as a panic would travel.
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        out
-    })
+        all
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
@@ -104,6 +193,21 @@ mod tests {
             );
         }
         assert_eq!(runs(&[5; 10], 2), vec![5, 5]);
+    }
+
+    #[test]
+    fn blocks_cover_every_item_once_in_order() {
+        for n in [0usize, 1, 2, 7, 5000] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = blocks(items, |_| 1 << 10, |b| (b.start, b.items));
+            let mut next = 0;
+            for (start, items) in out {
+                assert_eq!(start, next);
+                assert_eq!(items, (start..start + items.len()).collect::<Vec<_>>());
+                next += items.len();
+            }
+            assert_eq!(next, n);
+        }
     }
 
     #[test]

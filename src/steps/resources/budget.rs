@@ -75,14 +75,21 @@ impl Usage {
 /// The usage of every workload in the stream, in stream order; a later document with the same id
 /// (Helm 4 can send duplicates) replaces an earlier one (in its place), as `kubectl apply` would.
 pub fn usage(stream: &Stream<'_>, nodes: u64) -> Result<Vec<Usage>> {
-    let mut all: IndexMap<String, Usage> = IndexMap::new();
+    let mut all = Vec::new();
     visit_objects(stream, is_workload, |_, at, object| {
-        if let Some(usage) = workload_usage(at, object, nodes)? {
-            all.insert(usage.id.clone(), usage);
-        }
+        all.extend(workload_usage(at, object, nodes)?);
         Ok(())
     })?;
-    Ok(all.into_values().collect())
+    Ok(latest(all))
+}
+
+/// Usages in stream order, a later one with the same id replacing an earlier one in its place.
+pub fn latest(usages: Vec<Usage>) -> Vec<Usage> {
+    let mut all: IndexMap<String, Usage> = IndexMap::with_capacity(usages.len());
+    for usage in usages {
+        all.insert(usage.id.clone(), usage);
+    }
+    all.into_values().collect()
 }
 
 /// One workload's usage; `None` for a PodTemplate or a workload without a pod spec.

@@ -34,6 +34,7 @@ use serde_json::Value;
 use self::container::ContainerEdit;
 use self::spec::{Amounts, BudgetSpec, SetEntry};
 use self::table::Table;
+use super::fused::{self, Failures, Fusable, ObjectStep};
 use super::{Context, Report, Step, edit_objects, visit_objects};
 use crate::error::{DocAt, Error, Result};
 use crate::overlay::Overlay;
@@ -79,35 +80,43 @@ impl ResourcesStep {
 
     /// Every `set` entry must find its container; the error lists what exists.
     fn check_selectors(&self, stream: &Stream<'_>) -> Result<()> {
-        let mut found = vec![(false, false); self.sets.len()];
-        let mut inventory = Vec::new();
-        let mut matched: Vec<Vec<String>> = vec![Vec::new(); self.sets.len()];
+        let mut seen = Seen::new(self.sets.len());
         visit_objects(stream, is_workload, |_, at, object| {
-            let names = container_names(object);
-            let line = format!(
-                "{}: {}",
-                at.id.clone().unwrap_or_default(),
-                describe(&names)
-            );
-            for (i, set) in self.sets.iter().enumerate() {
-                if set.workload.matches(object) {
-                    found[i].0 = true;
-                    found[i].1 |= names.iter().any(|(_, n)| *n == set.container);
-                    matched[i].push(line.clone());
-                }
-            }
-            inventory.push(line);
+            self.see(at, object, &mut seen);
             Ok(())
         })?;
+        self.verdict(&seen)
+    }
+
+    /// Notes a workload's containers for the selector check.
+    fn see(&self, at: &DocAt, object: &Value, seen: &mut Seen) {
+        let names = container_names(object);
+        let line = format!(
+            "{}: {}",
+            at.id.clone().unwrap_or_default(),
+            describe(&names)
+        );
         for (i, set) in self.sets.iter().enumerate() {
-            let (workload, container) = found[i];
+            if set.workload.matches(object) {
+                seen.found[i].0 = true;
+                seen.found[i].1 |= names.iter().any(|(_, n)| *n == set.container);
+                seen.matched[i].push(line.clone());
+            }
+        }
+        seen.inventory.push(line);
+    }
+
+    /// The selector check on what was seen.
+    fn verdict(&self, seen: &Seen) -> Result<()> {
+        for (i, set) in self.sets.iter().enumerate() {
+            let (workload, container) = seen.found[i];
             if !workload {
                 return Err(Error::overlay(
                     format!("{}.workload", set.key()),
                     format!(
                         "no workload matches {}; workloads and containers in the release:\n{}",
                         set.workload,
-                        listing(&inventory)
+                        listing(&seen.inventory)
                     ),
                 ));
             }
@@ -118,7 +127,7 @@ impl ResourcesStep {
                         "no container {:?} in the workloads {} matches:\n{}",
                         set.container,
                         set.workload,
-                        listing(&matched[i])
+                        listing(&seen.matched[i])
                     ),
                 ));
             }
@@ -167,12 +176,81 @@ impl Step for ResourcesStep {
         is_workload(kind)
     }
 
+    fn object_step(&self) -> Option<Box<dyn Fusable + '_>> {
+        Some(fused::fusable(self))
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
         self.check_selectors(stream)?;
         let mut report = Report::new(self.name());
         edit_objects(stream, is_workload, |at, object| {
             self.edit_workload(at, object, &mut report)
         })?;
+        Ok(report)
+    }
+}
+
+/// What the selector check needs: per `set` entry, whether a workload and its container were
+/// found, and the lines that list them.
+#[derive(Debug)]
+pub struct Seen {
+    found: Vec<(bool, bool)>,
+    inventory: Vec<String>,
+    matched: Vec<Vec<String>>,
+}
+
+impl Seen {
+    fn new(sets: usize) -> Self {
+        Seen {
+            found: vec![(false, false); sets],
+            inventory: Vec::new(),
+            matched: vec![Vec::new(); sets],
+        }
+    }
+}
+
+/// The fused form: the selector check looks at each workload right before its edit, and runs
+/// at the end, where its error comes before any edit's (as it runs first over the whole
+/// stream), after a document that does not parse (which that first look would meet).
+impl ObjectStep for ResourcesStep {
+    type Tally = (Seen, Report);
+
+    fn wants(&self, kind: &str) -> bool {
+        is_workload(kind)
+    }
+
+    fn start(&self) -> Self::Tally {
+        (Seen::new(self.sets.len()), Report::new("resources"))
+    }
+
+    fn edit(&self, at: &DocAt, object: &mut Value, tally: &mut Self::Tally) -> Result<bool> {
+        let (seen, report) = tally;
+        self.see(at, object, seen);
+        self.edit_workload(at, object, report)
+    }
+
+    fn merge(&self, tally: &mut Self::Tally, next: Self::Tally) {
+        let ((seen, report), (next_seen, next_report)) = (tally, next);
+        for (found, next) in seen.found.iter_mut().zip(next_seen.found) {
+            found.0 |= next.0;
+            found.1 |= next.1;
+        }
+        seen.inventory.extend(next_seen.inventory);
+        for (matched, next) in seen.matched.iter_mut().zip(next_seen.matched) {
+            matched.extend(next);
+        }
+        report.lines.extend(next_report.lines);
+        report.warnings.extend(next_report.warnings);
+    }
+
+    fn end(&self, (seen, report): Self::Tally, mut failures: Failures) -> Result<Report> {
+        if let Some(error) = failures.take_parse() {
+            return Err(error);
+        }
+        self.verdict(&seen)?;
+        if let Some(error) = failures.first() {
+            return Err(error);
+        }
         Ok(report)
     }
 }
@@ -192,8 +270,18 @@ impl Step for BudgetStep {
         is_workload(kind)
     }
 
+    fn object_step(&self) -> Option<Box<dyn Fusable + '_>> {
+        Some(fused::fusable(self))
+    }
+
     fn apply(&self, stream: &mut Stream<'_>, _ctx: &Context) -> Result<Report> {
-        let usages = budget::usage(stream, self.budget.nodes)?;
+        self.report(budget::usage(stream, self.budget.nodes)?)
+    }
+}
+
+impl BudgetStep {
+    /// The table, or the error when the release does not fit.
+    fn report(&self, usages: Vec<budget::Usage>) -> Result<Report> {
         let table = Table::new(&usages, Some(&self.budget))?;
         if !table.overruns().is_empty() {
             return Err(Error::overlay(
@@ -205,9 +293,38 @@ impl Step for BudgetStep {
                 ),
             ));
         }
-        let mut report = Report::new(self.name());
+        let mut report = Report::new("budget");
         report.lines = table.lines();
         Ok(report)
+    }
+}
+
+/// The fused form: each workload's usage as the pass meets it, the table at the end.
+impl ObjectStep for BudgetStep {
+    type Tally = Vec<budget::Usage>;
+
+    fn wants(&self, kind: &str) -> bool {
+        is_workload(kind)
+    }
+
+    fn start(&self) -> Self::Tally {
+        Vec::new()
+    }
+
+    fn edit(&self, at: &DocAt, object: &mut Value, tally: &mut Self::Tally) -> Result<bool> {
+        tally.extend(budget::workload_usage(at, object, self.budget.nodes)?);
+        Ok(false)
+    }
+
+    fn merge(&self, tally: &mut Self::Tally, next: Self::Tally) {
+        tally.extend(next);
+    }
+
+    fn end(&self, tally: Self::Tally, failures: Failures) -> Result<Report> {
+        if let Some(error) = failures.first() {
+            return Err(error);
+        }
+        self.report(budget::latest(tally))
     }
 }
 
