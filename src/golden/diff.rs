@@ -104,8 +104,15 @@ impl<'l> DiffOptions<'l> {
 pub fn diff_streams(old: &str, new: &str, opts: &DiffOptions<'_>) -> Result<StreamDiff> {
     let limits = Limits::default();
     let identical = old == new;
-    let (a, b) = (Stream::split(old, &limits), Stream::split(new, &limits));
-    let pairing = pair::pair(a.docs(), b.docs()).map_err(|e| side_error(opts, &a, e))?;
+    let (mut a, mut b) = (Stream::split(old, &limits), Stream::split(new, &limits));
+    // Documents with identical bytes pair without a parse; the rest are parsed on all cores
+    // before pairing and comparing read their values.
+    let bytes = pair::by_bytes(a.docs(), b.docs());
+    let (old_used, partner) = (&bytes.old_used, &bytes.partner);
+    a.parse_ahead(|i| !old_used[i]);
+    b.parse_ahead(|j| partner[j].is_none());
+    let pairing =
+        pair::pair_rest(a.docs(), b.docs(), bytes).map_err(|e| side_error(opts, &a, e))?;
     let (old_lines, new_lines) = (first_lines(old), first_lines(new));
     let loc = |docs: &[Document<'_>], lines: &[usize], i: usize| Loc {
         index: i + 1,

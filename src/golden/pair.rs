@@ -91,6 +91,7 @@ pub struct Pairing {
 }
 
 /// Pairs the documents of two streams.
+#[cfg(test)]
 pub fn pair(old: &[Document<'_>], new: &[Document<'_>]) -> Result<Pairing> {
     pair_rest(old, new, by_bytes(old, new))
 }
