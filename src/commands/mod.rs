@@ -183,30 +183,37 @@ pub fn widen_pipe(pipe: impl std::os::fd::AsFd) {
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;
     use std::io::Read as _;
-    use std::os::unix::fs::FileTypeExt as _;
     if path != Path::new("-") {
-        return std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+        return std::fs::File::open(path)
+            .and_then(read_all)
+            .with_context(|| format!("reading {}", path.display()));
     }
-    // Read the descriptor as a file: no buffer in between, and when stdin is a file
-    // (`< input.yaml`) its size is known, so the whole input is read into one allocation.
-    // From a pipe (as Helm runs a post-renderer) it is not: growing a buffer by doubling
-    // copies it each time and holds the old and the new copy at once, so address space is
-    // reserved up front instead. That costs nothing until a page is written (Linux commits
-    // memory on first touch); a system that refuses it just grows the buffer. A closed stdin
-    // reads as empty, as through `Stdin`.
-    let mut buf = Vec::new();
+    // Stdin is read as a file: no buffer in between. A closed stdin reads as empty, as
+    // through `Stdin`.
     match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
-        Ok(fd) => {
-            let mut file = std::fs::File::from(fd);
-            if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
-                let _ = buf.try_reserve_exact(PIPE_RESERVE);
-                widen_pipe(&file);
-            }
-            file.read_to_end(&mut buf)
+        Ok(fd) => read_all(std::fs::File::from(fd)),
+        Err(_) => {
+            let mut buf = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
         }
-        Err(_) => std::io::stdin().lock().read_to_end(&mut buf),
     }
-    .context("reading stdin")?;
+    .context("reading stdin")
+}
+
+/// Reads `file` to its end. A regular file's size is known, so it is read into one allocation.
+/// A pipe's is not (stdin as Helm runs a post-renderer, or `<(...)`): growing a buffer by
+/// doubling copies it each time and holds the old and the new copy at once, so address space
+/// is reserved up front instead. That costs nothing until a page is written (Linux commits
+/// memory on first touch); a system that refuses it just grows the buffer.
+fn read_all(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    let mut buf = Vec::new();
+    if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
+        let _ = buf.try_reserve_exact(PIPE_RESERVE);
+        widen_pipe(&file);
+    }
+    file.read_to_end(&mut buf)?;
     Ok(buf)
 }
 
