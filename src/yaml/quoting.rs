@@ -9,13 +9,9 @@ use std::fmt::Write as _;
 
 /// Numeric syntax, without constructing a value.
 fn is_numeric(s: &str) -> bool {
-    if !matches!(
-        s.as_bytes().first(),
-        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
-    ) {
+    let Some(unsigned) = unsigned_number(s) else {
         return false;
-    }
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    };
     if unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan") {
         return true;
     }
@@ -43,15 +39,8 @@ fn is_numeric(s: &str) -> bool {
         };
         return is_digit_run(digits, radix, true);
     }
-    let mantissa = match unsigned.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => {
-            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if !is_digit_run(exponent, 10, true) {
-                return false;
-            }
-            mantissa
-        }
-        None => unsigned,
+    let Some(mantissa) = mantissa(unsigned) else {
+        return false;
     };
     match mantissa.split_once('.') {
         Some((whole, fraction)) => {
@@ -61,6 +50,27 @@ fn is_numeric(s: &str) -> bool {
             fraction.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         }
         None => is_digit_run(mantissa, 10, true),
+    }
+}
+
+/// `s` without its sign, or `None` when its first byte cannot start a number.
+fn unsigned_number(s: &str) -> Option<&str> {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
+    )
+    .then(|| s.strip_prefix(['+', '-']).unwrap_or(s))
+}
+
+/// The part of `unsigned` before its exponent, or `None` when the exponent is not a (signed)
+/// run of decimal digits.
+fn mantissa(unsigned: &str) -> Option<&str> {
+    match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            is_digit_run(exponent, 10, true).then_some(mantissa)
+        }
+        None => Some(unsigned),
     }
 }
 
@@ -204,28 +214,17 @@ fn is_ambiguous(s: &str, yaml_12: bool) -> bool {
 
 /// `is_numeric` with `yaml_12 = true` (what `is_plain_safe` asks for keys).
 fn is_numeric_12(s: &str) -> bool {
-    if !matches!(
-        s.as_bytes().first(),
-        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
-    ) {
+    let Some(unsigned) = unsigned_number(s) else {
         return false;
-    }
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    };
     if unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan") {
         return true;
     }
     if let Some((radix, digits)) = radix_digits(unsigned) {
         return is_digit_run(digits, radix, true);
     }
-    let mantissa = match unsigned.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => {
-            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if !is_digit_run(exponent, 10, true) {
-                return false;
-            }
-            mantissa
-        }
-        None => unsigned,
+    let Some(mantissa) = mantissa(unsigned) else {
+        return false;
     };
     match mantissa.split_once('.') {
         Some((whole, fraction)) => {
