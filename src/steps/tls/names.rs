@@ -105,18 +105,7 @@ pub fn annotation_key(key: &str) -> Result<(), String> {
     if let Some(p) = prefix {
         object_name(p).map_err(|why| format!("prefix {why}"))?;
     }
-    let inner_ok = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    let edges_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-    if name.is_empty() || name.len() > 63 || !inner_ok || !edges_ok {
+    if !crate::names::is_qualified_name_part(name) {
         return Err(format!(
             "{key:?} is not an annotation key ([prefix/]name, name up to 63 of a-z, A-Z, 0-9, -, _, .)"
         ));

@@ -82,18 +82,7 @@ pub const REF_FIELDS: [RefField; 7] = [
 
 /// Backstage's object name format: 1-63 characters, `[A-Za-z0-9]` at both ends, `-_.` inside.
 pub fn check_name(name: &str) -> Result<(), String> {
-    let inner_ok = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    let ends_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-    if (1..=63).contains(&name.len()) && inner_ok && ends_ok {
+    if crate::names::is_qualified_name_part(name) {
         Ok(())
     } else {
         Err(format!(
