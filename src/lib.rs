@@ -7,7 +7,9 @@
 //!    keeping each document's bytes; nothing is parsed yet.
 //! 2. [`overlay::Overlay`] files are read strictly and layered.
 //! 3. [`steps::build`] turns the overlay into steps, run in a fixed order (patches, tls, waitFor,
-//!    registry, resources); each step parses only the documents it may change.
+//!    registry, resources); each step parses only the documents it may change. `registry`,
+//!    `resources` and the budget are local to a document and run fused ([`steps::fused`]):
+//!    block by block on every core, each document parsed, edited, checked, written and freed.
 //! 4. [`stream::Stream::write`] writes untouched documents byte-for-byte and re-serialises the
 //!    changed ones.
 //!
@@ -20,6 +22,7 @@ pub mod error;
 pub mod golden;
 pub mod image;
 pub mod jsonpath;
+pub mod names;
 pub mod overlay;
 pub mod quantity;
 pub mod render;
