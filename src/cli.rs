@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::steps::Context;
 use crate::yaml::{Limits, MAX_DEPTH};
 
 /// overhelm: a Helm post-renderer and values compiler.
@@ -63,6 +64,27 @@ pub struct OverlayArgs {
     pub overlays: Vec<PathBuf>,
 }
 
+/// The release a stream belongs to (`helm ... --post-renderer-args`).
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseArgs {
+    /// The Helm release name.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The release namespace.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+}
+
+impl ReleaseArgs {
+    /// What the steps know of the release.
+    pub fn context(&self) -> Context {
+        Context {
+            release: self.release.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
+}
+
 /// Bounds on what one input document may cost.
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
@@ -109,12 +131,9 @@ pub struct RenderArgs {
     /// Overlays.
     #[command(flatten)]
     pub overlay: OverlayArgs,
-    /// The Helm release name.
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
-    /// The release namespace.
-    #[arg(long, short = 'n', value_name = "NS")]
-    pub namespace: Option<String>,
+    /// The release.
+    #[command(flatten)]
+    pub release: ReleaseArgs,
     /// Fail (exit 1, nothing on stdout) when the output differs from this reviewed file.
     #[arg(long, value_name = "GOLDEN")]
     pub expect: Option<PathBuf>,
@@ -177,12 +196,9 @@ pub struct TemplateArgs {
     pub overlay: OverlayArgs,
     /// The chart (directory, archive or reference helm understands).
     pub chart: String,
-    /// The release name.
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
-    /// The release namespace.
-    #[arg(long, short = 'n', value_name = "NS")]
-    pub namespace: Option<String>,
+    /// The release.
+    #[command(flatten)]
+    pub release: ReleaseArgs,
     /// Report what each step did: to stderr, or to FILE.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub report: Option<PathBuf>,
@@ -200,12 +216,9 @@ pub struct BudgetArgs {
     /// Overlays.
     #[command(flatten)]
     pub overlay: OverlayArgs,
-    /// The Helm release name.
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
-    /// The release namespace.
-    #[arg(long, short = 'n', value_name = "NS")]
-    pub namespace: Option<String>,
+    /// The release.
+    #[command(flatten)]
+    pub release: ReleaseArgs,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,

@@ -7,7 +7,6 @@
 use super::{Outcome, write_stdout};
 use crate::cli::BudgetArgs;
 use crate::overlay::Overlay;
-use crate::steps::Context;
 use crate::steps::resources::sizing;
 
 /// Runs `budget`.
@@ -15,10 +14,7 @@ pub fn run(args: &BudgetArgs) -> anyhow::Result<Outcome> {
     let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
     let input = super::read_stdin_stream()?;
-    let ctx = Context {
-        release: args.release.clone(),
-        namespace: args.namespace.clone(),
-    };
+    let ctx = args.release.context();
     let table = sizing(&input, &overlay, &ctx, &args.limits.limits())?;
     let mut text = table.lines().join("\n") + "\n";
     let has_budget = overlay

@@ -13,17 +13,13 @@ use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
 use crate::overlay::Overlay;
 use crate::render::{prepare, report_text};
-use crate::steps::Context;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
     let input = super::read_stdin_stream()?;
-    let ctx = Context {
-        release: args.release.clone(),
-        namespace: args.namespace.clone(),
-    };
+    let ctx = args.release.context();
     let limits = args.limits.limits();
     let rendered = prepare(&input, &overlay, &ctx, &limits)?;
     super::print_warnings(&rendered.reports);

@@ -44,8 +44,8 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<Outcome> {
     check_helm_args(&args.helm_args)?;
     let plan = Plan {
         chart: args.chart.clone(),
-        release: args.release.clone(),
-        namespace: args.namespace.clone(),
+        release: args.release.release.clone(),
+        namespace: args.release.namespace.clone(),
         overlays: super::overlay_files(&args.overlay),
         helm_args: args.helm_args.iter().map(OsString::from).collect(),
         limits: args.limits.limits(),
