@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{bin, overhelm, read, root, run_with_stdin, stderr, stdout, tool};
+use common::{bin, read, root, run_with_stdin, stderr, stdout, tool};
 
 /// A registry-only overlay with the minicloud mirrors: stable while the full overlay grows.
 const OVERLAY: &str = "golden/registry-backstage-helm3/overlay.yaml";
@@ -38,20 +38,7 @@ fn make_case(dir: &Path, name: &str, expected: Option<&str>) -> PathBuf {
 
 /// What `render` makes of the case input: the right expected.yaml.
 fn rendered() -> String {
-    let out = overhelm(
-        &[
-            "render",
-            "-f",
-            OVERLAY,
-            "--release",
-            "backstage",
-            "-n",
-            "backstage",
-        ],
-        &read("examples/backstage/helm3-input.yaml"),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out)
+    common::render_backstage(OVERLAY)
 }
 
 /// Runs `overhelm check` in `cwd` with `CI` set or not.

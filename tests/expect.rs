@@ -26,20 +26,7 @@ fn render_args(golden: &str) -> Vec<&str> {
 
 /// The reviewed output: what render makes of the Helm 3 input.
 fn reviewed() -> String {
-    let out = overhelm(
-        &[
-            "render",
-            "-f",
-            OVERLAY,
-            "--release",
-            "backstage",
-            "-n",
-            "backstage",
-        ],
-        &read("examples/backstage/helm3-input.yaml"),
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stdout(&out)
+    common::render_backstage(OVERLAY)
 }
 
 #[test]

@@ -65,6 +65,25 @@ pub fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// What `render` makes of the bundled Helm 3 Backstage input with the overlay file `overlay`
+/// (release and namespace `backstage`); panics unless it succeeds.
+pub fn render_backstage(overlay: &str) -> String {
+    let out = overhelm(
+        &[
+            "render",
+            "-f",
+            overlay,
+            "--release",
+            "backstage",
+            "-n",
+            "backstage",
+        ],
+        &read("examples/backstage/helm3-input.yaml"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
 /// Finds an external tool: `target/tools/<name>` (where `tools/test` installs them), else PATH.
 /// Missing: panics under CI, else prints why the test is skipped and returns `None`.
 pub fn tool(name: &str) -> Option<PathBuf> {
