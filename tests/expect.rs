@@ -124,14 +124,8 @@ fn drifted_expect_blocks_a_real_helm3_template() {
     let run = || {
         let mut cmd = Command::new(&helm3);
         cmd.current_dir(root())
-            .args([
-                "template",
-                "backstage",
-                "examples/charts/backstage",
-                "-n",
-                "backstage",
-            ])
-            .args(["-f", "examples/backstage/values.yaml", "--post-renderer"])
+            .args(common::TEMPLATE_BACKSTAGE)
+            .arg("--post-renderer")
             .arg(bin())
             .args(["--post-renderer-args", "render", "--post-renderer-args=-f"])
             .arg(format!("--post-renderer-args={}", overlay.display()))

@@ -235,29 +235,13 @@ fn changed_documents_read_back_the_same_in_yaml_1_1() {
 fn helm3_template_with_overhelm_as_post_renderer() {
     let Some(helm) = tool("helm3") else { return };
     let plain = Command::new(&helm)
-        .args([
-            "template",
-            "backstage",
-            "examples/charts/backstage",
-            "-n",
-            "backstage",
-            "-f",
-            "examples/backstage/values.yaml",
-        ])
+        .args(common::TEMPLATE_BACKSTAGE)
         .current_dir(root())
         .output()
         .unwrap();
     assert!(plain.status.success());
     let rendered = Command::new(&helm)
-        .args([
-            "template",
-            "backstage",
-            "examples/charts/backstage",
-            "-n",
-            "backstage",
-            "-f",
-            "examples/backstage/values.yaml",
-        ])
+        .args(common::TEMPLATE_BACKSTAGE)
         .arg("--post-renderer")
         .arg(common::bin())
         .args([

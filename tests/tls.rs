@@ -412,33 +412,25 @@ fn helm3_post_renders_the_chart_with_tls() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = std::process::Command::new(helm);
     common::helm_env(&mut cmd, dir.path());
-    cmd.args([
-        "template",
-        "backstage",
-        "examples/charts/backstage",
-        "-n",
-        "backstage",
-        "-f",
-        "examples/backstage/values.yaml",
-        "--post-renderer",
-    ])
-    .arg(common::bin())
-    .args([
-        "--post-renderer-args",
-        "render",
-        "--post-renderer-args",
-        "-f",
-        "--post-renderer-args",
-    ])
-    .arg(common::root().join("overlays/minicloud/backstage.yaml"))
-    .args([
-        "--post-renderer-args",
-        "-n",
-        "--post-renderer-args",
-        "backstage",
-    ])
-    .env_remove("OVERHELM_OVERLAY")
-    .env("OVERHELM_LOG", dir.path().join("error.log"));
+    cmd.args(common::TEMPLATE_BACKSTAGE)
+        .arg("--post-renderer")
+        .arg(common::bin())
+        .args([
+            "--post-renderer-args",
+            "render",
+            "--post-renderer-args",
+            "-f",
+            "--post-renderer-args",
+        ])
+        .arg(common::root().join("overlays/minicloud/backstage.yaml"))
+        .args([
+            "--post-renderer-args",
+            "-n",
+            "--post-renderer-args",
+            "backstage",
+        ])
+        .env_remove("OVERHELM_OVERLAY")
+        .env("OVERHELM_LOG", dir.path().join("error.log"));
     let out = common::run_with_stdin(cmd, "");
     assert!(out.status.success(), "{}", common::stderr(&out));
     let output = common::stdout(&out);
@@ -467,19 +459,10 @@ fn helm4_post_renders_the_chart_with_tls() {
     .unwrap();
     let mut cmd = std::process::Command::new(helm);
     common::helm_env(&mut cmd, dir.path());
-    cmd.args([
-        "template",
-        "backstage",
-        "examples/charts/backstage",
-        "-n",
-        "backstage",
-        "-f",
-        "examples/backstage/values.yaml",
-        "--post-renderer",
-        "overhelm",
-    ])
-    .env_remove("OVERHELM_OVERLAY")
-    .env("OVERHELM_LOG", dir.path().join("error.log"));
+    cmd.args(common::TEMPLATE_BACKSTAGE)
+        .args(["--post-renderer", "overhelm"])
+        .env_remove("OVERHELM_OVERLAY")
+        .env("OVERHELM_LOG", dir.path().join("error.log"));
     let out = common::run_with_stdin(cmd, "");
     assert!(out.status.success(), "{}", common::stderr(&out));
     let output = common::stdout(&out);

@@ -65,6 +65,18 @@ pub fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `helm template` of the bundled Backstage chart with the user's values, as release
+/// `backstage` in namespace `backstage` (run from the repository root).
+pub const TEMPLATE_BACKSTAGE: [&str; 7] = [
+    "template",
+    "backstage",
+    "examples/charts/backstage",
+    "-n",
+    "backstage",
+    "-f",
+    "examples/backstage/values.yaml",
+];
+
 /// What `render` makes of the bundled Helm 3 Backstage input with the overlay file `overlay`
 /// (release and namespace `backstage`); panics unless it succeeds.
 pub fn render_backstage(overlay: &str) -> String {
