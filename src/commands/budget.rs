@@ -13,9 +13,10 @@ use crate::steps::resources::sizing;
 pub fn run(args: &BudgetArgs) -> anyhow::Result<Outcome> {
     let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
-    let input = super::read_stdin_stream()?;
+    let bytes = super::read_input(std::path::Path::new("-"))?;
+    let input = super::utf8(&bytes, super::STDIN_STREAM)?;
     let ctx = args.release.context();
-    let table = sizing(&input, &overlay, &ctx, &args.limits.limits())?;
+    let table = sizing(input, &overlay, &ctx, &args.limits.limits())?;
     let mut text = table.lines().join("\n") + "\n";
     let has_budget = overlay
         .resources

@@ -49,9 +49,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<Outcome> {
         }
     };
     let (old_label, new_label) = (label(&args.old), label(&args.new));
-    let old = utf8(read_input(&args.old)?, &old_label)?;
-    let new = utf8(read_input(&args.new)?, &new_label)?;
-    let diff = diff_streams(&old, &new, &DiffOptions::new(&old_label, &new_label))?;
+    let (old, new) = (read_input(&args.old)?, read_input(&args.new)?);
+    let (old, new) = (utf8(&old, &old_label)?, utf8(&new, &new_label)?);
+    let diff = diff_streams(old, new, &DiffOptions::new(&old_label, &new_label))?;
     match format {
         Format::Json => write_stdout(&(serde_json::to_string_pretty(&diff)? + "\n"))?,
         Format::Text => write_stdout(&text(&diff, use_color(format)))?,

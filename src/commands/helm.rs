@@ -175,7 +175,7 @@ pub fn run(args: &[OsString], guard: &Guard) -> anyhow::Result<String> {
         .into());
     }
     let _ = std::io::stderr().write_all(err.as_bytes());
-    super::utf8(out, "helm's output")
+    super::utf8_owned(out, "helm's output")
 }
 
 fn spawn_error(helm: &OsString, e: std::io::Error) -> anyhow::Error {

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod check;
 pub mod diff;
 pub mod helm;
+pub mod input;
 pub mod render;
 pub mod template;
 pub mod values;
@@ -17,6 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
+pub use input::{read_input, utf8, utf8_owned};
 
 /// How a successful command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,13 +162,8 @@ pub fn overlay_files(args: &crate::cli::OverlayArgs) -> Vec<PathBuf> {
     crate::overlay::Overlay::files_from(&args.overlays, env.as_deref())
 }
 
-/// The manifest stream on stdin, as UTF-8.
-pub fn read_stdin_stream() -> anyhow::Result<String> {
-    utf8(read_input(Path::new("-"))?, "the manifest stream on stdin")
-}
-
-/// Address space reserved for reading stdin from a pipe; see [`read_input`].
-const PIPE_RESERVE: usize = 256 << 20;
+/// How errors name the manifest stream read from stdin.
+pub const STDIN_STREAM: &str = "the manifest stream on stdin";
 
 /// Asks for a 1 MiB buffer on a pipe (Linux's default is 64 KiB): fewer, larger reads and
 /// writes, and fewer switches between overhelm and the process at the other end (a quarter of
@@ -177,55 +174,6 @@ pub fn widen_pipe(pipe: impl std::os::fd::AsFd) {
     let _ = rustix::pipe::fcntl_setpipe_size(pipe, 1 << 20);
     #[cfg(not(target_os = "linux"))]
     let _ = pipe;
-}
-
-/// Reads a whole file, or stdin for `-`.
-pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    use anyhow::Context as _;
-    use std::io::Read as _;
-    if path != Path::new("-") {
-        return std::fs::File::open(path)
-            .and_then(read_all)
-            .with_context(|| format!("reading {}", path.display()));
-    }
-    // Stdin is read as a file: no buffer in between. A closed stdin reads as empty, as
-    // through `Stdin`.
-    match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
-        Ok(fd) => read_all(std::fs::File::from(fd)),
-        Err(_) => {
-            let mut buf = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
-        }
-    }
-    .context("reading stdin")
-}
-
-/// Reads `file` to its end. A regular file's size is known, so it is read into one allocation.
-/// A pipe's is not (stdin as Helm runs a post-renderer, or `<(...)`): growing a buffer by
-/// doubling copies it each time and holds the old and the new copy at once, so address space
-/// is reserved up front instead. That costs nothing until a page is written (Linux commits
-/// memory on first touch); a system that refuses it just grows the buffer.
-fn read_all(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    use std::os::unix::fs::FileTypeExt as _;
-    let mut buf = Vec::new();
-    if file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
-        let _ = buf.try_reserve_exact(PIPE_RESERVE);
-        widen_pipe(&file);
-    }
-    file.read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
-/// The input as UTF-8, or an error that says where it is not.
-pub fn utf8(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        let doc = crate::stream::split(&String::from_utf8_lossy(&bytes[..at])).len().max(1);
-        anyhow::anyhow!("{what} is not UTF-8: invalid byte at offset {at} (line {line}, document {doc}); Kubernetes manifests are UTF-8 text")
-    })
 }
 
 /// Writes the whole output to stdout in one go.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Outcome, utf8};
+use super::{Outcome, utf8, utf8_owned};
 use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
 use crate::overlay::Overlay;
@@ -18,10 +18,11 @@ use crate::render::{prepare, report_text};
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
-    let input = super::read_stdin_stream()?;
+    let bytes = super::read_input(Path::new("-"))?;
+    let input = utf8(&bytes, super::STDIN_STREAM)?;
     let ctx = args.release.context();
     let limits = args.limits.limits();
-    let rendered = prepare(&input, &overlay, &ctx, &limits)?;
+    let rendered = prepare(input, &overlay, &ctx, &limits)?;
     super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
@@ -65,7 +66,7 @@ fn expect(golden: &Path, output: &str) -> anyhow::Result<Option<String>> {
     let label = golden.display().to_string();
     let bytes = std::fs::read(golden)
         .with_context(|| format!("--expect {label}: reading the reviewed output"))?;
-    let expected = utf8(bytes, &format!("--expect {label}"))?;
+    let expected = utf8_owned(bytes, &format!("--expect {label}"))?;
     if expected == output {
         return Ok(None);
     }

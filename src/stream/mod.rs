@@ -26,6 +26,7 @@ pub use document::{
     Document, FILENAME_ANNOTATION, annotation, list_items, list_items_mut, object_id,
 };
 pub use finished::Finished;
+pub(crate) use parallel::cores;
 pub use split::{Chunk, split};
 
 use crate::error::Result;

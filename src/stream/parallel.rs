@@ -8,8 +8,8 @@
 //! release) stay on the calling thread, where starting threads would cost more than it saves.
 
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Stack of each worker thread: documents are parsed recursively, and a worker must hold the
 /// deepest nesting `--max-depth` allows, as the `overhelm` binary's main thread does (see
@@ -19,15 +19,19 @@ const STACK_BYTES: usize = 512 << 20;
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
 const MIN_PARALLEL_BYTES: usize = 256 << 10;
 
+/// The number of cores this process may use, asked once (the standard library reads the
+/// cgroup's CPU quota from `/proc` and `/sys` every time it is asked).
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+}
+
 /// How many threads to use for `total` bytes of work.
 fn threads_for(total: usize) -> usize {
     if total < MIN_PARALLEL_BYTES {
         return 1;
     }
-    std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(total / (MIN_PARALLEL_BYTES / 2))
-        .clamp(1, 16)
+    cores().min(total / (MIN_PARALLEL_BYTES / 2)).clamp(1, 16)
 }
 
 /// Cuts `weights` into at most `parts` contiguous runs of about equal weight; returns the

@@ -14,9 +14,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The built `overhelm` binary.
+/// The built `overhelm` binary, or the one `OVERHELM_TEST_BIN` names (CI runs the end-to-end
+/// tests again on the binary `tools/dist` builds to ship).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_overhelm"))
+    std::env::var_os("OVERHELM_TEST_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_overhelm")),
+        PathBuf::from,
+    )
 }
 
 /// Runs overhelm with `args` and `stdin`, with no overlay from the environment and the error log
