@@ -110,7 +110,20 @@ const SCALARS: &[&str] = &[
     "0X1F",
     "0o17",
     "0b101",
+    "0xfg",
+    "-0x1f",
     "1_000",
+    "15ed626914296c07f26b4776913e4de2e0c53cb83da9c2a90ed42f1a3d4cbf37",
+    "8d3f",
+    "1d",
+    "12f",
+    "0e5",
+    "1e5x",
+    "1E5",
+    "-1ea",
+    "3e-b",
+    "1_0e5",
+    "9b",
     "12:30:00",
     "2001-12-14",
     "10.0.0.1",
@@ -616,6 +629,27 @@ fn validate_by_loop(stream: &Stream<'_>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A `checksum/config: {{ ... | sha256sum }}` annotation is often unquoted, and then a plain
+/// scalar of hex digits that may start with a digit: the fast paths must know it is a string
+/// (they once sent every such workload to serde-saphyr), and say so as serde-saphyr does.
+#[test]
+fn fast_paths_take_unquoted_checksums() {
+    let limits = limits();
+    for hash in [
+        "15ed626914296c07f26b4776913e4de2e0c53cb83da9c2a90ed42f1a3d4cbf37",
+        "8d3f0c2e4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "0cafe",
+        "7e7f",
+    ] {
+        let doc =
+            format!("kind: Deployment\nmetadata:\n  annotations:\n    checksum/config: {hash}\n");
+        let fast = fast::build_lines(&doc, &limits).expect("the line path is sure");
+        let reference = parse_reference(&doc, &limits).unwrap();
+        assert_eq!(fast.into_iter().collect::<Vec<_>>(), reference, "{hash}");
+        assert!(fast::check_lines(&doc, &limits).is_some(), "{hash}");
+    }
 }
 
 /// The fast paths take what Helm charts emit: the bundled examples, document by document.

@@ -135,12 +135,21 @@ fn decimal_float(text: &str) -> Option<f64> {
 
 /// True when no number grammar (integers in any radix with `_`, Rust's float syntax) can read
 /// `text`: a character none of them has, a second `.`, or a sign that is not at the start or
-/// after an exponent (`10.0.0.1`, `100m`, `2001-12-14`).
+/// after an exponent (`10.0.0.1`, `100m`, `2001-12-14`). Without a radix prefix (`0x`, `0o`,
+/// `0b`) only decimal digits, `_`, `.` and an exponent's `e` are number characters, so a
+/// checksum such as `15ed6269...` (Helm charts' `checksum/config` annotations, unquoted) is
+/// surely a string.
 fn surely_not_a_number(text: &str) -> bool {
     let b = text.as_bytes();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text).as_bytes();
+    let radix = matches!(
+        unsigned,
+        [b'0', b'x' | b'X' | b'o' | b'O' | b'b' | b'B', ..]
+    );
     let mut dots = 0;
     b.iter().enumerate().any(|(i, &c)| match c {
-        b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O' | b'_' => false,
+        b'0'..=b'9' | b'_' | b'e' | b'E' => false,
+        b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O' => !radix,
         b'.' => {
             dots += 1;
             dots > 1
