@@ -84,6 +84,14 @@ fn backstage_input(port: u16) -> String {
 
 /// Renders `input` with overlay files and returns the first init container of the Deployment.
 fn init_container(input: &str, overlays: &[PathBuf]) -> Value {
+    init_containers(input, overlays)
+        .into_iter()
+        .next()
+        .expect("an init container")
+}
+
+/// The init containers of the Deployment in `input` rendered with `overlays`.
+fn init_containers(input: &str, overlays: &[PathBuf]) -> Vec<Value> {
     let overlay = Overlay::load(overlays).expect("overlay");
     let limits = Limits::default();
     let out = render(input, &overlay, &Context::default(), &limits)
@@ -97,7 +105,10 @@ fn init_container(input: &str, overlays: &[PathBuf]) -> Value {
         .find(|v| v["kind"] == "Deployment")
         .expect("Deployment")
         .clone();
-    deployment["spec"]["template"]["spec"]["initContainers"][0].clone()
+    deployment["spec"]["template"]["spec"]["initContainers"]
+        .as_array()
+        .expect("initContainers")
+        .clone()
 }
 
 /// The minicloud overlay with its `timeout: 10m` changed (for the give-up test).
@@ -543,28 +554,7 @@ fn ready_and_tcp_checks_wait_for_the_server() {
          - tcp: {host: {fromEnv: POSTGRES_HOST}, port: {fromEnv: POSTGRES_PORT}}\n  image: docker.io/library/busybox:1.36\n",
     )
     .expect("overlay");
-    let overlay = Overlay::load(&[overlay]).expect("overlay");
-    let limits = Limits::default();
-    let out = render(
-        &backstage_input(port),
-        &overlay,
-        &Context::default(),
-        &limits,
-    )
-    .expect("render")
-    .output;
-    let stream = Stream::split(&out, &limits);
-    let deployment = stream
-        .docs()
-        .iter()
-        .filter_map(|d| d.value().expect("yaml"))
-        .find(|v| v["kind"] == "Deployment")
-        .expect("Deployment")
-        .clone();
-    let inits = deployment["spec"]["template"]["spec"]["initContainers"]
-        .as_array()
-        .expect("initContainers")
-        .clone();
+    let inits = init_containers(&backstage_input(port), &[overlay]);
     assert_eq!(
         inits
             .iter()
