@@ -84,13 +84,12 @@ pub fn read_input(path: &Path) -> anyhow::Result<Bytes> {
 fn read_all(mut file: std::fs::File) -> std::io::Result<Bytes> {
     let meta = file.metadata().ok();
     let pipe = meta.as_ref().is_some_and(|m| m.file_type().is_fifo());
-    let size = match &meta {
-        _ if pipe => {
-            super::widen_pipe(&file);
-            PIPE_RESERVE
-        }
-        Some(m) if m.is_file() => usize::try_from(m.len()).unwrap_or(0),
-        _ => 0,
+    let size = if pipe {
+        super::widen_pipe(&file);
+        PIPE_RESERVE
+    } else {
+        meta.filter(|m| m.is_file())
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0))
     };
     #[cfg(target_os = "linux")]
     if pipe || size >= MAPPED_MIN {
