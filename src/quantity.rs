@@ -137,6 +137,7 @@ impl Quantity {
     }
 
     /// The form the quantity was written in.
+    #[cfg(test)]
     pub fn format(&self) -> Format {
         self.format
     }

@@ -50,14 +50,6 @@ pub fn pod_spec_mut(object: &mut Value) -> Option<&mut Value> {
         .filter(|v| v.is_object())
 }
 
-/// The spec path of a kind as text, for messages (`spec.template.spec`).
-pub fn pod_spec_path(kind: &str) -> Option<String> {
-    WORKLOADS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, p)| p.join("."))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

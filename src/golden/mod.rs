@@ -44,5 +44,5 @@ pub use diff::{DiffOptions, DocChange, DocDiff, Loc, StreamDiff, diff_streams, u
 pub use mask::MASK;
 pub use pair::Id;
 pub use report::{case_text, paint, structure, unified_text, value_text};
-pub use tree::{ChangeKind, PathChange, Seg};
+pub use tree::{ChangeKind, PathChange};
 pub use update::write_expected;

@@ -63,9 +63,6 @@ pub struct PathChange {
     /// True for a Secret value: it changed, and neither side is shown.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub masked: bool,
-    /// The path as segments.
-    #[serde(skip)]
-    pub segs: Vec<Seg>,
 }
 
 /// The changes from `old` to `new`, in document order (old keys first, then added keys).
@@ -215,7 +212,6 @@ fn push(
         old: shown(old),
         new: shown(new),
         masked,
-        segs: path.to_vec(),
     });
 }
 
