@@ -10,7 +10,7 @@
 //!    registry, resources); each step parses only the documents it may change. `registry`,
 //!    `resources` and the budget are local to a document and run fused ([`steps::fused`]):
 //!    block by block on every core, each document parsed, edited, checked, written and freed.
-//! 4. [`stream::Stream::write`] writes untouched documents byte-for-byte and re-serialises the
+//! 4. [`stream::Stream::finish`] keeps untouched documents byte-for-byte and re-serialises the
 //!    changed ones.
 //!
 //! Errors ([`error::Error`]) name the document, the resource and the overlay key.

@@ -1,6 +1,6 @@
 //! One document of the stream: its bytes, and its parsed value once something needs it.
 //!
-//! The bytes are the truth until a step asks to change the document ([`Document::value_mut`]);
+//! The bytes are the truth until a step changes the document ([`Document::edit`]);
 //! only then is the document written anew from its value. Leading comment lines (Helm 3's
 //! `# Source:` line among them) are kept either way, and a document that came as JSON is written
 //! back as JSON.
@@ -258,16 +258,6 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// The parsed document for changing; marks the document changed, so only call it to change.
-    pub fn value_mut(&mut self) -> Result<Option<&mut Value>> {
-        self.value()?;
-        self.dirty = true;
-        match self.parsed.get_mut() {
-            Some(Ok(value)) => Ok(value.as_mut()),
-            _ => Ok(None),
-        }
-    }
-
     /// Lets `change` edit the parsed document; it must return true exactly when it changed
     /// something, and only then is the document marked changed (and written anew). Debug builds
     /// check that claim.
@@ -338,20 +328,6 @@ impl<'a> Document<'a> {
             origin: self.origin(),
             item: None,
         }
-    }
-
-    /// Appends the document to `out`: its bytes as they came when unchanged, else its leading
-    /// comments and its value written anew (as JSON when it came as JSON).
-    pub fn write(&self, out: &mut String) -> Result<()> {
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push('\n');
-        }
-        out.push_str(&self.sep);
-        if !self.dirty {
-            out.push_str(&self.raw);
-            return Ok(());
-        }
-        self.write_changed(out)
     }
 
     /// The document as it will be written: its separator and its text, the bytes as they came
@@ -529,15 +505,27 @@ fn annotation_line(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The document as the output will have it: its separator and its text.
+    fn written(doc: Document<'_>) -> String {
+        let (sep, text) = doc.into_output().unwrap();
+        format!("{sep}{text}")
+    }
+
+    fn set(doc: &mut Document<'_>, change: impl FnOnce(&mut Value)) {
+        doc.edit(|v| {
+            change(v);
+            Ok(true)
+        })
+        .unwrap();
+    }
+
     #[test]
     fn untouched_document_is_written_as_it_came() {
         let limits = Limits::default();
         let raw = "# Source: a.yaml\nkind: ConfigMap   # odd spacing\ndata: {a: \"on\"}\n";
         let doc = Document::read("---\n", raw, 1, &limits);
         assert_eq!(doc.kind().unwrap(), Some("ConfigMap"));
-        let mut out = String::new();
-        doc.write(&mut out).unwrap();
-        assert_eq!(out, format!("---\n{raw}"));
+        assert_eq!(written(doc), format!("---\n{raw}"));
     }
 
     #[test]
@@ -549,11 +537,9 @@ mod tests {
             1,
             &limits,
         );
-        doc.value_mut().unwrap().unwrap()["data"]["b"] = Value::from("yes");
-        let mut out = String::new();
-        doc.write(&mut out).unwrap();
+        set(&mut doc, |v| v["data"]["b"] = Value::from("yes"));
         assert_eq!(
-            out,
+            written(doc),
             "---\n# Source: a.yaml\nkind: ConfigMap\ndata:\n  a: \"on\"\n  b: \"yes\"\n"
         );
     }
@@ -562,10 +548,8 @@ mod tests {
     fn changed_json_document_stays_json() {
         let limits = Limits::default();
         let mut doc = Document::read("", "{\"kind\": \"ConfigMap\"}\n", 1, &limits);
-        doc.value_mut().unwrap().unwrap()["data"] = Value::from("x");
-        let mut out = String::new();
-        doc.write(&mut out).unwrap();
-        assert_eq!(out, "{\n  \"kind\": \"ConfigMap\",\n  \"data\": \"x\"\n}\n");
+        set(&mut doc, |v| v["data"] = Value::from("x"));
+        assert_eq!(written(doc), "{\n  \"kind\": \"ConfigMap\",\n  \"data\": \"x\"\n}\n");
     }
 
     #[test]

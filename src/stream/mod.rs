@@ -4,7 +4,7 @@
 //! documents, Helm 4's annotated documents with no leading `---`, piped `helm template` output,
 //! JSON documents, `kind: List`, empty and comment-only documents, consecutive separators, CRLF
 //! line ends and a leading byte-order mark (dropped: it marks the encoding, not content).
-//! [`Stream::write`] gives back every document in order; unchanged ones byte-for-byte, so a
+//! [`Stream::finish`] gives back every document in order; unchanged ones byte-for-byte, so a
 //! stream no step touches comes out exactly as it came in. An output with no content is written
 //! as `---` (Helm 4 refuses empty output; Argo CD would prune everything).
 //!
@@ -81,11 +81,6 @@ impl<'a> Stream<'a> {
     /// The input's Helm form.
     pub fn style(&self) -> Style {
         self.style
-    }
-
-    /// The limits documents are parsed with.
-    pub fn limits(&self) -> &'a Limits {
-        self.limits
     }
 
     /// A new document for `step`, marked with its stable origin `overhelm/<step>/<name>.yaml`:
@@ -255,18 +250,6 @@ impl<'a> Stream<'a> {
         );
         Ok(Finished::new(parts.into_iter().collect::<Result<_>>()?))
     }
-
-    /// The whole output. Never empty: a stream with no content is written as `---`.
-    pub fn write(&self) -> Result<String> {
-        let mut out = String::with_capacity(self.docs.iter().map(|d| d.raw().len() + 4).sum());
-        for doc in &self.docs {
-            doc.write(&mut out)?;
-        }
-        if out.trim().is_empty() {
-            out = "---\n".to_string();
-        }
-        Ok(out)
-    }
 }
 
 fn detect_style(docs: &[Document<'_>]) -> Style {
@@ -318,7 +301,7 @@ mod tests {
         let limits = Limits::default();
         let stream = Stream::split(input, &limits);
         stream.validate().unwrap();
-        stream.write().unwrap()
+        stream.finish().unwrap().into_string()
     }
 
     #[test]
@@ -379,7 +362,7 @@ mod tests {
         let doc = stream.new_document("tls", "x", serde_json::json!({"kind": "C"}));
         stream.insert_after(vec![(0, doc)]);
         assert_eq!(
-            stream.write().unwrap(),
+            stream.finish().unwrap().into_string(),
             "---\n# Source: a\nkind: A\n---\n# Source: overhelm/tls/x.yaml\nkind: C\n---\n# Source: b\nkind: B\n"
         );
     }
