@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use super::{Report, edit_document};
 use crate::error::{DocAt, Error, Result};
-use crate::stream::{Document, Finished, Stream};
+use crate::stream::{Document, Finished, Stream, reads};
 
 /// A step's per-object part, for the fused pass.
 pub trait ObjectStep: Sync {
@@ -250,7 +250,7 @@ fn run_block<'a>(steps: &[&dyn Fusable], start: usize, docs: Vec<Document<'a>>) 
 fn edit_one(step: &dyn Fusable, run: &mut dyn Run, doc: &mut Document<'_>) -> Result<(), Failure> {
     let wanted = match doc.kind().map_err(Failure::Parse)? {
         None => return Ok(()),
-        Some(kind) => kind.ends_with("List") || step.wants(kind),
+        Some(kind) => reads(kind, |k| step.wants(k)),
     };
     if !wanted {
         return Ok(());

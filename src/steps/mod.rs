@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::error::{DocAt, Result};
 use crate::overlay::Overlay;
-use crate::stream::{Document, Stream, list_items_mut};
+use crate::stream::{Document, Stream, is_list, list_items_mut, reads};
 
 /// What a render knows besides the stream and the overlay.
 #[derive(Debug, Clone, Default)]
@@ -123,7 +123,7 @@ pub fn edit_document(
 ) -> Result<bool> {
     let (is_list, is_wanted) = match doc.kind()? {
         None => return Ok(false),
-        Some(kind) => (kind.ends_with("List"), wanted(kind)),
+        Some(kind) => (is_list(kind), wanted(kind)),
     };
     if is_list {
         let at = doc.at();
@@ -164,7 +164,7 @@ pub fn visit_objects(
 ) -> Result<()> {
     for (pos, doc) in stream.docs().iter().enumerate() {
         let Some(kind) = doc.kind()? else { continue };
-        if !kind.ends_with("List") && !wanted(kind) {
+        if !reads(kind, &wanted) {
             continue;
         }
         let at = doc.at();

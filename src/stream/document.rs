@@ -167,7 +167,7 @@ impl<'a> Document<'a> {
         if self.dirty || self.checked || self.is_parsed() {
             return;
         }
-        let wants = |kind: &str| kind.ends_with("List") || wanted(kind);
+        let wants = |kind: &str| reads(kind, &wanted);
         if guess_kind(&self.raw).is_some_and(wants) {
             self.value().ok();
             return;
@@ -405,10 +405,22 @@ pub(super) fn parse_one(raw: &str, limits: &Limits) -> Parsed {
     }
 }
 
+/// True for `kind: List` and the typed lists (`ConfigMapList`, ...): documents whose `items`
+/// are objects of their own.
+pub fn is_list(kind: &str) -> bool {
+    kind.ends_with("List")
+}
+
+/// Whether a step that `wants` some kinds reads a document of `kind`: one of them, or a List
+/// (which may hold one of them).
+pub fn reads(kind: &str, wants: impl Fn(&str) -> bool) -> bool {
+    is_list(kind) || wants(kind)
+}
+
 /// The items of a `kind: List` (or `*List`) document.
 pub fn list_items(value: &Value) -> Option<&Vec<Value>> {
     let kind = value.get("kind")?.as_str()?;
-    if !kind.ends_with("List") {
+    if !is_list(kind) {
         return None;
     }
     value.get("items")?.as_array()
@@ -417,7 +429,7 @@ pub fn list_items(value: &Value) -> Option<&Vec<Value>> {
 /// The items of a `kind: List` document, for changing.
 pub fn list_items_mut(value: &mut Value) -> Option<&mut Vec<Value>> {
     let kind = value.get("kind")?.as_str()?;
-    if !kind.ends_with("List") {
+    if !is_list(kind) {
         return None;
     }
     value.get_mut("items")?.as_array_mut()
@@ -549,7 +561,10 @@ mod tests {
         let limits = Limits::default();
         let mut doc = Document::read("", "{\"kind\": \"ConfigMap\"}\n", 1, &limits);
         set(&mut doc, |v| v["data"] = Value::from("x"));
-        assert_eq!(written(doc), "{\n  \"kind\": \"ConfigMap\",\n  \"data\": \"x\"\n}\n");
+        assert_eq!(
+            written(doc),
+            "{\n  \"kind\": \"ConfigMap\",\n  \"data\": \"x\"\n}\n"
+        );
     }
 
     #[test]

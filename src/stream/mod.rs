@@ -23,7 +23,8 @@ use serde_json::Value;
 
 pub use classify::{Scan, scan};
 pub use document::{
-    Document, FILENAME_ANNOTATION, annotation, list_items, list_items_mut, object_id,
+    Document, FILENAME_ANNOTATION, annotation, is_list, list_items, list_items_mut, object_id,
+    reads,
 };
 pub use finished::Finished;
 pub(crate) use parallel::cores;
@@ -131,7 +132,7 @@ impl<'a> Stream<'a> {
         for (i, checked, scan) in checked {
             let wants = match scan {
                 Scan::Empty | Scan::Kind(None) => false,
-                Scan::Kind(Some(kind)) => kind.ends_with("List") || wanted(kind),
+                Scan::Kind(Some(kind)) => reads(kind, &wanted),
                 Scan::Unsure => true,
             };
             if wants {
@@ -215,7 +216,7 @@ impl<'a> Stream<'a> {
             let kept = match doc.scan() {
                 Scan::Unsure => true,
                 Scan::Empty => false,
-                Scan::Kind(kind) => kind.is_some_and(|k| k.ends_with("List") || keep(k)),
+                Scan::Kind(kind) => kind.is_some_and(|k| reads(k, &keep)),
             };
             if !kept {
                 doc.release();

@@ -14,7 +14,7 @@ use super::sources::KnownSources;
 use super::spec::{Entry, Source};
 use crate::error::{DocAt, Error, Result};
 use crate::steps::Report;
-use crate::stream::{Stream, list_items};
+use crate::stream::{Stream, list_items, reads};
 use crate::workload::{is_workload, pod_spec};
 
 /// A workload object of the stream: document position, list item, location, value.
@@ -54,7 +54,7 @@ pub(super) fn workloads<'s>(stream: &'s Stream<'_>) -> Result<Vec<Workload<'s>>>
     let mut found = Vec::new();
     for (pos, doc) in stream.docs().iter().enumerate() {
         let Some(kind) = doc.kind()? else { continue };
-        if !kind.ends_with("List") && !is_workload(kind) {
+        if !reads(kind, is_workload) {
             continue;
         }
         let Some(value) = doc.value()? else { continue };
