@@ -35,6 +35,8 @@ pub mod fast {
 }
 
 pub use lines::RootKind;
+pub(crate) use quoting::is_yaml11_bool;
+pub(crate) use scalars::single_quoted;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -12,6 +12,8 @@
 //! caller parses. A property test (`tests/fast_paths.rs`) checks that every sure answer equals
 //! a full parse.
 
+use crate::yaml::{is_yaml11_bool, single_quoted};
+
 /// What the scan found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scan<'a> {
@@ -113,7 +115,7 @@ fn value_closes(value: &str) -> bool {
     match value.bytes().next() {
         None | Some(b'#') => true,
         Some(b'"') => closing_double_quote(value).is_some(),
-        Some(b'\'') => closing_single_quote(value).is_some(),
+        Some(b'\'') => single_quoted(value).is_some_and(|(_, rest)| rest_is_blank(rest)),
         Some(b'[' | b'{') => {
             let v = strip_comment(value);
             v == "[]" || v == "{}"
@@ -130,7 +132,7 @@ fn kind_value(value: &str) -> Option<&str> {
         rest.strip_suffix('"')?
     } else if let Some(rest) = v.strip_prefix('\'') {
         rest.strip_suffix('\'')?
-    } else if is_reserved_word(v) {
+    } else if is_yaml11_bool(v) || v.eq_ignore_ascii_case("null") {
         // Plain `Yes`, `Off`, `Null`, ... are booleans and null in YAML 1.1, not strings.
         return None;
     } else {
@@ -139,12 +141,6 @@ fn kind_value(value: &str) -> Option<&str> {
     let mut bytes = inner.bytes();
     let first = bytes.next()?;
     (first.is_ascii_alphabetic() && bytes.all(|b| b.is_ascii_alphanumeric())).then_some(inner)
-}
-
-/// Plain words that YAML 1.1 (Kubernetes' reading, and the parser's) takes as a boolean or null.
-fn is_reserved_word(v: &str) -> bool {
-    const WORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
-    WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
 }
 
 /// The value without a trailing ` # comment` (only for values that contain no quote).
@@ -165,22 +161,6 @@ fn closing_double_quote(value: &str) -> Option<usize> {
             b'"' => return rest_is_blank(&value[i + 1..]).then_some(i),
             _ => i += 1,
         }
-    }
-    None
-}
-
-fn closing_single_quote(value: &str) -> Option<usize> {
-    let bytes = value.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            if bytes.get(i + 1) == Some(&b'\'') {
-                i += 2;
-                continue;
-            }
-            return rest_is_blank(&value[i + 1..]).then_some(i);
-        }
-        i += 1;
     }
     None
 }

@@ -186,7 +186,7 @@ fn is_yaml11_timestamp(mut s: &str) -> bool {
     s.is_empty()
 }
 
-fn is_yaml11_bool(t: &str) -> bool {
+pub(crate) fn is_yaml11_bool(t: &str) -> bool {
     ["true", "yes", "y", "on", "false", "no", "n", "off"]
         .iter()
         .any(|b| t.eq_ignore_ascii_case(b))

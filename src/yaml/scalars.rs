@@ -201,7 +201,7 @@ pub(super) fn unescape(inner: &str) -> Cow<'_, str> {
 }
 
 /// A single-quoted scalar closing on its line: its inside (with `''` for `'`) and what follows.
-pub(super) fn single_quoted(v: &str) -> Option<(&str, &str)> {
+pub(crate) fn single_quoted(v: &str) -> Option<(&str, &str)> {
     let bytes = v.as_bytes();
     let mut i = 1;
     while i < bytes.len() {
