@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::names::is_dns_label;
 use anyhow::{Context as _, bail};
 use serde_json::Value;
 
@@ -234,24 +235,8 @@ fn app_release(app_name: Option<&str>) -> anyhow::Result<String> {
     Ok(name.split_once('_').map_or(name, |(_, n)| n).to_string())
 }
 
-/// A DNS-1123 name: lower-case letters, digits and `-` (and `.` between labels when `dots`).
-fn dns_name(name: &str, dots: bool) -> bool {
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    if dots {
-        name.split('.').all(label_ok)
-    } else {
-        label_ok(name)
-    }
-}
-
 fn check_release(name: &str) -> anyhow::Result<()> {
-    if name.len() > 53 || !dns_name(name, true) {
+    if name.len() > 53 || !name.split('.').all(is_dns_label) {
         bail!(
             "release name `{name}` is not valid for Helm (lower-case letters, digits, `-` and `.`, at most 53 characters); set ARGOCD_ENV_RELEASE_NAME"
         );
@@ -260,7 +245,7 @@ fn check_release(name: &str) -> anyhow::Result<()> {
 }
 
 fn check_namespace(ns: &str) -> anyhow::Result<()> {
-    if ns.len() > 63 || !dns_name(ns, false) {
+    if !is_dns_label(ns) {
         bail!("ARGOCD_APP_NAMESPACE `{ns}` is not a Kubernetes namespace name");
     }
     Ok(())

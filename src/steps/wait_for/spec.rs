@@ -277,13 +277,7 @@ fn check_var(name: &str) -> Result<(), String> {
 
 /// Container names are DNS-1123 labels.
 fn check_name(name: &str) -> Result<(), String> {
-    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    let ends_ok = |c: Option<char>| c.is_some_and(|c| c != '-');
-    if name.len() > 63
-        || !name.chars().all(ok_char)
-        || !ends_ok(name.chars().next())
-        || !ends_ok(name.chars().last())
-    {
+    if !crate::names::is_dns_label(name) {
         return Err(format!(
             "{name:?} is not a container name (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)"
         ));

@@ -93,13 +93,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// Backstage's namespace format: a DNS label (lower case letters, digits, inner `-`).
 pub fn check_namespace(ns: &str) -> Result<(), String> {
-    let ok = (1..=63).contains(&ns.len())
-        && ns
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !ns.starts_with('-')
-        && !ns.ends_with('-');
-    if ok {
+    if crate::names::is_dns_label(ns) {
         Ok(())
     } else {
         Err(format!(
