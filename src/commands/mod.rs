@@ -46,8 +46,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// Prints the steps' warnings on stderr, one `overhelm: warning: ...` line each, on every run
 /// (not only with `--report`); stdout is left alone.
 pub fn print_warnings(reports: &[crate::steps::Report]) {
+    print_warning_lines(reports.iter().flat_map(|r| &r.warnings));
+}
+
+/// Prints warnings on stderr, one `overhelm: warning: ...` line each.
+pub fn print_warning_lines<'w>(warnings: impl IntoIterator<Item = &'w String>) {
     let mut err = std::io::stderr().lock();
-    for warning in reports.iter().flat_map(|r| &r.warnings) {
+    for warning in warnings {
         let _ = writeln!(err, "overhelm: warning: {warning}");
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use super::{Outcome, utf8, utf8_owned};
 use crate::cli::RenderArgs;
-use crate::golden::{DiffOptions, diff_streams, structure, unified_text};
+use crate::golden::{DiffOptions, diff_streams};
 use crate::overlay::Overlay;
 use crate::render::{prepare, report_text};
 
@@ -77,9 +77,8 @@ fn expect(golden: &Path, output: &str) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     Ok(Some(format!(
-        "--expect {label}: the rendered output differs from the reviewed file, so nothing was written (exit 1); if the change is intended, review it and update the file\n{}{}",
-        structure(&diff, false),
-        unified_text(&diff.unified, false)
+        "--expect {label}: the rendered output differs from the reviewed file, so nothing was written (exit 1); if the change is intended, review it and update the file\n{}",
+        super::diff::text(&diff, false)
     )))
 }
 

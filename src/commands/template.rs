@@ -83,9 +83,7 @@ fn compiled_values(overlay: &Overlay) -> anyhow::Result<Option<ValuesFile>> {
         return Ok(None);
     }
     let compiled = crate::values::compile_overlay(overlay)?;
-    for warning in &compiled.warnings {
-        eprintln!("overhelm: warning: {warning}");
-    }
+    super::print_warning_lines(&compiled.warnings);
     Ok(Some(ValuesFile::write(&compiled.values)?))
 }
 

@@ -33,9 +33,7 @@ pub fn run(args: &ValuesArgs) -> anyhow::Result<Outcome> {
         notes.push(report.summary);
     }
     let text = yaml::to_string(&compiled.values).map_err(anyhow::Error::msg)?;
-    for w in &warnings {
-        eprintln!("overhelm: warning: {w}");
-    }
+    super::print_warning_lines(&warnings);
     for n in &notes {
         eprintln!("overhelm: {n}");
     }
