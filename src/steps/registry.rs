@@ -156,14 +156,17 @@ impl RegistryStep {
         let written_name = &image[..image.len() - r.suffix().len()];
         let new = if mirrored.is_some() {
             format!("{written_name}{suffix}")
-        } else if let Some(m) = self.mirrors.iter().find(|m| m.upstream == r.registry()) {
-            format!("{}/{}{suffix}", m.prefix, r.repository())
         } else {
-            let new = format!("{written_name}{suffix}");
-            if new == image {
-                return Ok(Outcome::Kept(format!("no mirror for {}", r.registry())));
+            let registry = r.registry();
+            if let Some(m) = self.mirrors.iter().find(|m| m.upstream == registry) {
+                format!("{}/{}{suffix}", m.prefix, r.repository())
+            } else {
+                let new = format!("{written_name}{suffix}");
+                if new == image {
+                    return Ok(Outcome::Kept(format!("no mirror for {registry}")));
+                }
+                new
             }
-            new
         };
         if new == image {
             return Ok(Outcome::Kept("already mirrored".into()));
