@@ -24,6 +24,15 @@ pub const WORKLOADS: &[(&str, &[&str])] = &[
 /// The container lists of a pod spec, in the order Kubernetes starts them.
 pub const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
+/// How reports and errors name a container: its `name`, or its index in its list when it has
+/// none.
+pub fn container_label(container: &Value, index: usize) -> String {
+    container
+        .get("name")
+        .and_then(Value::as_str)
+        .map_or_else(|| index.to_string(), str::to_string)
+}
+
 /// True for a kind that holds a pod spec.
 pub fn is_workload(kind: &str) -> bool {
     WORKLOADS.iter().any(|(k, _)| *k == kind)

@@ -24,7 +24,7 @@ use crate::image::{DOCKER_HUB, ImageRef};
 use crate::jsonpath;
 use crate::overlay::registry::Registry;
 use crate::stream::Stream;
-use crate::workload::{CONTAINER_LISTS, is_workload, pod_spec_mut};
+use crate::workload::{CONTAINER_LISTS, container_label, is_workload, pod_spec_mut};
 
 /// The compiled `registry` section.
 #[derive(Debug)]
@@ -391,10 +391,7 @@ impl Pass<'_, '_> {
                 continue;
             };
             for (i, container) in containers.iter_mut().enumerate() {
-                let name = container
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| i.to_string(), str::to_string);
+                let name = container_label(container, i);
                 let Some(image) = container.get_mut("image") else {
                     continue;
                 };

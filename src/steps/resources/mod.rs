@@ -40,7 +40,7 @@ use crate::error::{DocAt, Error, Result};
 use crate::overlay::Overlay;
 use crate::overlay::resources::Resources;
 use crate::stream::Stream;
-use crate::workload::{is_workload, pod_spec, pod_spec_mut};
+use crate::workload::{container_label, is_workload, pod_spec, pod_spec_mut};
 use crate::yaml::Limits;
 
 /// The container lists whose containers have requests and limits (ephemeral ones have none).
@@ -151,7 +151,7 @@ impl ResourcesStep {
                 continue;
             };
             for (i, container) in containers.iter_mut().enumerate() {
-                let name = container_name(container, i);
+                let name = container_label(container, i);
                 let label = format!("{id} {list}[{name}]");
                 let mut edit = ContainerEdit::read(at, label, container, report)?;
                 for set in sets.iter().filter(|s| s.container == name) {
@@ -350,13 +350,6 @@ pub fn sizing(input: &str, overlay: &Overlay, ctx: &Context, limits: &Limits) ->
     Table::new(&usages, budget.as_ref())
 }
 
-fn container_name(container: &Value, index: usize) -> String {
-    container
-        .get("name")
-        .and_then(Value::as_str)
-        .map_or_else(|| index.to_string(), str::to_string)
-}
-
 /// `(list, name)` of every container with requests and limits.
 fn container_names(object: &Value) -> Vec<(&'static str, String)> {
     let Some(spec) = pod_spec(object) else {
@@ -370,7 +363,7 @@ fn container_names(object: &Value) -> Vec<(&'static str, String)> {
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .enumerate()
-                .map(move |(i, c)| (*list, container_name(c, i)))
+                .map(move |(i, c)| (*list, container_label(c, i)))
         })
         .collect()
 }
