@@ -3,9 +3,10 @@
 //! The library holds everything; the `overhelm` binary only parses arguments and maps the result to
 //! an exit code. The data flow of a render is:
 //!
-//! 1. [`stream::Stream::split`] cuts the manifest stream Helm sends into [`stream::Document`]s,
-//!    keeping each document's bytes; nothing is parsed yet.
-//! 2. [`overlay::Overlay`] files are read strictly and layered.
+//! 1. [`overlay::Overlay`] files are read strictly and layered.
+//! 2. [`stream::Cutter`] cuts the manifest stream Helm sends into [`stream::Document`]s, keeping
+//!    each document's bytes, while it is read (`commands::feed`: pieces of whole documents, so
+//!    the work below starts before the last byte is in); nothing is parsed yet.
 //! 3. [`steps::build`] turns the overlay into steps, run in a fixed order (patches, tls, waitFor,
 //!    registry, resources); each step parses only the documents it may change. `registry`,
 //!    `resources` and the budget are local to a document and run fused ([`steps::fused`]):

@@ -19,9 +19,6 @@ use overhelm::commands::{self, Outcome};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Stack of the thread that runs the command; see the module doc.
-const STACK_BYTES: usize = 512 << 20;
-
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let at = info
@@ -34,7 +31,7 @@ fn main() -> ExitCode {
     }));
     let worker = std::thread::Builder::new()
         .name("overhelm".into())
-        .stack_size(STACK_BYTES)
+        .stack_size(overhelm::stream::STACK_BYTES)
         .spawn(|| commands::run(overhelm::cli::parse()));
     let result = match worker {
         Ok(handle) => match handle.join() {

@@ -9,11 +9,13 @@
 //! [`render_step_by_step`] runs every step over the whole stream, one after another: slower and
 //! larger in memory, it is what the fused pass is held to.
 
+use std::convert::Infallible;
+
 use crate::error::Result;
 use crate::overlay::Overlay;
 use crate::steps::fused::{self, Fusable};
 use crate::steps::{self, Context, Report};
-use crate::stream::{Finished, Stream};
+use crate::stream::{Cutter, Document, Finished, Piece, Stream};
 use crate::yaml::Limits;
 
 /// What a render produced.
@@ -51,22 +53,64 @@ pub fn prepare<'a>(
     ctx: &Context,
     limits: &'a Limits,
 ) -> Result<Prepared<'a>> {
-    let steps = steps::build(overlay)?;
+    let whole = |give: &mut dyn FnMut(Document<'a>)| {
+        Cutter::new(limits).cut(Piece::Borrowed(input), give);
+        Ok::<(), Infallible>(())
+    };
+    match prepare_fed(whole, overlay, ctx, limits) {
+        Ok(prepared) => prepared,
+        Err(never) => match never {},
+    }
+}
+
+/// [`prepare`] on the documents `produce` gives, in order, as a [`Cutter`] cuts them: when only
+/// steps that run document by document are asked for, the work starts while `produce` is still
+/// giving them (reading the input, say). An error of `produce` comes before any other.
+pub fn prepare_fed<'a, E>(
+    produce: impl FnOnce(&mut dyn FnMut(Document<'a>)) -> std::result::Result<(), E>,
+    overlay: &Overlay,
+    ctx: &Context,
+    limits: &'a Limits,
+) -> std::result::Result<Result<Prepared<'a>>, E> {
+    let steps = match steps::build(overlay) {
+        Ok(steps) => steps,
+        Err(e) => return Ok(Err(e)),
+    };
     let mut parts: Vec<Option<Box<dyn Fusable + '_>>> =
         steps.iter().map(|step| step.object_step()).collect();
     // Only the steps after the last whole-stream step can be fused.
     let first_fused = parts.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
     let fusable: Vec<Box<dyn Fusable + '_>> = parts.drain(first_fused..).flatten().collect();
-    let mut stream = Stream::split(input, limits);
-    let mut reports = Vec::new();
-    let whole = &steps[..first_fused];
-    if !whole.is_empty() {
-        stream.prepare(|kind| whole.iter().any(|step| step.parses(kind)));
-        reports = steps::run(whole, &mut stream, ctx)?;
-        stream.release(|kind| fusable.iter().any(|step| step.wants(kind)));
-    }
     let fusable: Vec<&dyn Fusable> = fusable.iter().map(AsRef::as_ref).collect();
-    let (output, fused_reports) = fused::run(&fusable, stream)?;
+    let whole = &steps[..first_fused];
+    if whole.is_empty() {
+        return Ok(
+            fused::run(&fusable, produce)?.map(|(output, reports)| Prepared { output, reports })
+        );
+    }
+    let mut docs = Vec::new();
+    produce(&mut |doc| docs.push(doc))?;
+    Ok(whole_then_fused(whole, &fusable, docs, ctx, limits))
+}
+
+/// The steps that need the whole stream, in order, then the fused pass.
+fn whole_then_fused<'a>(
+    whole: &[Box<dyn steps::Step>],
+    fusable: &[&dyn Fusable],
+    docs: Vec<Document<'a>>,
+    ctx: &Context,
+    limits: &'a Limits,
+) -> Result<Prepared<'a>> {
+    let mut stream = Stream::from_docs(docs, limits);
+    stream.prepare(|kind| whole.iter().any(|step| step.parses(kind)));
+    let mut reports = steps::run(whole, &mut stream, ctx)?;
+    stream.release(|kind| fusable.iter().any(|step| step.wants(kind)));
+    let docs = stream.into_docs();
+    let given = fused::run(fusable, |give| {
+        docs.into_iter().for_each(give);
+        Ok::<(), Infallible>(())
+    });
+    let (output, fused_reports) = given.unwrap_or_else(|never| match never {})?;
     reports.extend(fused_reports);
     Ok(Prepared { output, reports })
 }

@@ -31,12 +31,12 @@ const MAPPED_MIN: usize = 2 * HUGE_PAGE;
 /// Each reader of a file takes at least this much: starting a thread costs about as much as
 /// reading a few MiB (5 MB: 0.93 ms on one thread, 1.1 ms on two).
 #[cfg(target_os = "linux")]
-const READER_MIN: usize = 8 << 20;
+const READER_MIN: usize = 2 << 20;
 
 /// A whole input, as bytes.
 pub struct Bytes(Buffer);
 
-enum Buffer {
+pub(super) enum Buffer {
     Heap(Vec<u8>),
     #[cfg(target_os = "linux")]
     Mapped {
@@ -45,15 +45,31 @@ enum Buffer {
     },
 }
 
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match &self.0 {
+impl Buffer {
+    /// The bytes read into it.
+    pub(super) fn filled(&self) -> &[u8] {
+        match self {
             Buffer::Heap(bytes) => bytes,
             #[cfg(target_os = "linux")]
             Buffer::Mapped { map, len } => &map[..*len],
         }
+    }
+
+    /// All of it, to read into.
+    pub(super) fn whole_mut(&mut self) -> &mut [u8] {
+        match self {
+            Buffer::Heap(bytes) => bytes,
+            #[cfg(target_os = "linux")]
+            Buffer::Mapped { map, .. } => map,
+        }
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.0.filled()
     }
 }
 
@@ -77,6 +93,55 @@ pub fn read_input(path: &Path) -> anyhow::Result<Bytes> {
         }
     }
     .context("reading stdin")
+}
+
+/// Opens a file, or stdin for `-`, with a buffer to read it into ([`super::feed`]): the file's
+/// size for a regular file, else (a pipe) a reservation of address space, which costs nothing
+/// until written and which no real input outgrows. A closed stdin is read at once: no file, and
+/// the buffer holds the input.
+pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, Buffer)> {
+    let file = if path == Path::new("-") {
+        match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
+            Ok(fd) => std::fs::File::from(fd),
+            Err(_) => {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut buf)
+                    .context("reading stdin")?;
+                return Ok((None, Buffer::Heap(buf)));
+            }
+        }
+    } else {
+        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+    let buf = match size {
+        Some(size) => buffer(size, false),
+        None => {
+            super::widen_pipe(&file);
+            buffer(PIPE_RESERVE, true)
+        }
+    };
+    Ok((Some(file), buf))
+}
+
+/// A buffer of `size` bytes to read into: a mapping advised for huge pages where that pays (see
+/// the module doc), else a `Vec`.
+fn buffer(size: usize, pipe: bool) -> Buffer {
+    #[cfg(target_os = "linux")]
+    if pipe || size >= MAPPED_MIN {
+        if let Ok(map) = huge_mapping(size, if pipe { HUGE_PAGE } else { 0 }) {
+            let len = map.len();
+            return Buffer::Mapped { map, len };
+        }
+    }
+    let _ = pipe;
+    Buffer::Heap(vec![0; size])
 }
 
 /// Reads `file` to its end: a regular file into one allocation of its size, a pipe into
@@ -214,8 +279,7 @@ fn huge_mapping(size: usize, skip: usize) -> std::io::Result<memmap2::MmapMut> {
 }
 
 /// Runs a read again when a signal interrupted it.
-#[cfg(target_os = "linux")]
-fn retry(mut read: impl FnMut() -> std::io::Result<usize>) -> std::io::Result<usize> {
+pub(super) fn retry(mut read: impl FnMut() -> std::io::Result<usize>) -> std::io::Result<usize> {
     loop {
         match read() {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -226,18 +290,20 @@ fn retry(mut read: impl FnMut() -> std::io::Result<usize>) -> std::io::Result<us
 
 /// The input as UTF-8, or an error that says where it is not.
 pub fn utf8<'a>(bytes: &'a [u8], what: &str) -> anyhow::Result<&'a str> {
-    std::str::from_utf8(bytes).map_err(|e| not_utf8(bytes, e, what))
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(&bytes[..e.valid_up_to()], what))
 }
 
 /// [`utf8`] for an owned buffer.
 pub fn utf8_owned(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
-    String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error(), what))
+    String::from_utf8(bytes)
+        .map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()], what))
 }
 
-fn not_utf8(bytes: &[u8], e: std::str::Utf8Error, what: &str) -> anyhow::Error {
-    let at = e.valid_up_to();
-    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let doc = crate::stream::split(&String::from_utf8_lossy(&bytes[..at]))
+/// The error for an input that is not UTF-8; `before` is all of it before the invalid byte.
+pub(super) fn not_utf8(before: &[u8], what: &str) -> anyhow::Error {
+    let at = before.len();
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let doc = crate::stream::split(&String::from_utf8_lossy(before))
         .len()
         .max(1);
     anyhow::anyhow!(

@@ -8,6 +8,7 @@ pub mod argocd;
 pub mod budget;
 pub mod check;
 pub mod diff;
+pub mod feed;
 pub mod helm;
 pub mod input;
 pub mod render;

@@ -2,27 +2,33 @@
 //! stream on stdout, all or nothing. With `--expect GOLDEN` it is also an install-time gate: output
 //! that drifted from the reviewed file is refused (exit 1, nothing on stdout, the diff on stderr).
 
-use std::io::Write as _;
 use std::os::fd::AsFd as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Outcome, utf8, utf8_owned};
+use super::feed::Source;
+use super::{Outcome, utf8_owned};
 use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams};
 use crate::overlay::Overlay;
-use crate::render::{prepare, report_text};
+use crate::render::{prepare_fed, report_text};
+use crate::stream::Cutter;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let files = super::overlay_files(&args.overlay);
     let overlay = Overlay::load(&files)?;
-    let bytes = super::read_input(Path::new("-"))?;
-    let input = utf8(&bytes, super::STDIN_STREAM)?;
     let ctx = args.release.context();
     let limits = args.limits.limits();
-    let rendered = prepare(input, &overlay, &ctx, &limits)?;
+    let mut source = Source::open(Path::new("-"), super::STDIN_STREAM)?;
+    let mut cutter = Cutter::new(&limits);
+    let rendered = prepare_fed(
+        |give| source.pieces(|piece| cutter.cut(piece, &mut *give)),
+        &overlay,
+        &ctx,
+        &limits,
+    )??;
     super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;
@@ -36,27 +42,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         super::write_stdout(&output)?;
         return Ok(Outcome::Success);
     }
-    // Straight to stdout in one buffered pass: no second copy of the stream in memory, and no
+    // Straight to stdout in one pass of gathered writes: no second copy of the stream in memory, no
     // line buffer in between (`Stdout` would look for line ends in every write). A closed
     // stdout goes through `Stdout`, which takes the output as it always did.
     match std::io::stdout().as_fd().try_clone_to_owned() {
         Ok(fd) => {
             // A pipe (as Helm reads a post-renderer) gets a larger buffer, best effort.
             super::widen_pipe(&fd);
-            write_all(&rendered.output, std::fs::File::from(fd))?
+            rendered.output.write_to(&mut std::fs::File::from(fd))?
         }
-        Err(_) => write_all(&rendered.output, std::io::stdout().lock())?,
+        Err(_) => rendered.output.write_to(&mut std::io::stdout().lock())?,
     }
     Ok(Outcome::Success)
-}
-
-fn write_all(
-    output: &crate::stream::Finished<'_>,
-    out: impl std::io::Write,
-) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(256 << 10, out);
-    output.write_to(&mut out)?;
-    out.flush()
 }
 
 /// `--expect GOLDEN`: the drift report when the output differs from the reviewed file, `None`

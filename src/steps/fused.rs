@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use super::{Report, edit_document};
 use crate::error::{DocAt, Error, Result};
-use crate::stream::{Document, Finished, Stream, reads};
+use crate::stream::{self, Document, Finished, reads};
 
 /// A step's per-object part, for the fused pass.
 pub trait ObjectStep: Sync {
@@ -189,10 +189,30 @@ struct BlockOut<'a> {
     unwritable: Option<Error>,
 }
 
-/// Runs `steps` (in order) over `stream` document by document, then their end checks, and gives
-/// the output and the steps' reports.
-pub fn run<'a>(steps: &[&dyn Fusable], stream: Stream<'a>) -> Result<(Finished<'a>, Vec<Report>)> {
-    let blocks = stream.blocks(|start, docs| run_block(steps, start, docs));
+/// The fused pass's result: the output and the steps' reports, or the render's error.
+pub type Outcome<'a> = Result<(Finished<'a>, Vec<Report>)>;
+
+/// Runs `steps` (in order) over the documents `produce` gives, document by document, while it
+/// is still giving them (`produce` may be reading the input), then their end checks, and gives
+/// the output and the steps' reports; or the error of `produce`, which comes before any other.
+pub fn run<'a, E>(
+    steps: &[&dyn Fusable],
+    produce: impl FnOnce(&mut dyn FnMut(Document<'a>)) -> Result<(), E>,
+) -> Result<Outcome<'a>, E> {
+    let blocks = stream::fed(
+        |give| {
+            produce(&mut |doc| {
+                let weight = doc.raw().len() + 64;
+                give(doc, weight)
+            })
+        },
+        |block| run_block(steps, block.start, block.items),
+    )?;
+    Ok(merge(steps, blocks))
+}
+
+/// Puts the blocks' outcomes together in stream order and ends the steps.
+fn merge<'a>(steps: &[&dyn Fusable], blocks: Vec<BlockOut<'a>>) -> Outcome<'a> {
     let mut failures: Vec<Failures> = steps.iter().map(|_| Failures::default()).collect();
     let (mut invalid, mut unwritable) = (None, None);
     let mut parts = Vec::new();

@@ -78,6 +78,20 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// [`Self::read`] for text that is not in the input buffer (an input larger than it).
+    pub fn owned(sep: String, raw: String, index: usize, limits: &'a Limits) -> Self {
+        Document {
+            sep: Cow::Owned(sep),
+            raw: Cow::Owned(raw),
+            index,
+            limits,
+            parsed: OnceCell::new(),
+            scan: OnceCell::new(),
+            checked: false,
+            dirty: false,
+        }
+    }
+
     /// A document a step creates: `header` holds its leading comment lines (may be empty).
     pub fn injected(header: String, value: Value, limits: &'a Limits) -> Self {
         let parsed = OnceCell::new();

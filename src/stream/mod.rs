@@ -10,8 +10,8 @@
 //!
 //! Cost: a document no step parses is checked line by line ([`yaml::check_lines`], which also
 //! gives its kind) and copied; documents are checked and parsed ahead ([`Stream::prepare`]) and
-//! written out ([`Stream::finish`]) on all cores; the output goes out in one buffered pass
-//! ([`Finished::write_to`]) without a second copy of the stream in memory.
+//! written out ([`Stream::finish`]) on all cores; the output goes out in one pass of gathered
+//! writes ([`Finished::write_to`]) without a second copy of the stream in memory.
 
 mod classify;
 mod document;
@@ -28,7 +28,8 @@ pub use document::{
 };
 pub use finished::Finished;
 pub(crate) use parallel::cores;
-pub use split::{Chunk, split};
+pub use parallel::{Block, STACK_BYTES, fed};
+pub use split::{Chunk, Cutter, Piece, last_separator, split};
 
 use crate::error::Result;
 use crate::yaml::{self, Limits};
@@ -55,12 +56,13 @@ pub struct Stream<'a> {
 impl<'a> Stream<'a> {
     /// Cuts `input` into documents; nothing is parsed.
     pub fn split(input: &'a str, limits: &'a Limits) -> Self {
-        let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-        let docs: Vec<Document<'a>> = split::split(input)
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| Document::read(c.sep, c.body, i + 1, limits))
-            .collect();
+        let mut docs = Vec::new();
+        Cutter::new(limits).cut(Piece::Borrowed(input), |doc| docs.push(doc));
+        Self::from_docs(docs, limits)
+    }
+
+    /// A stream of the documents a [`Cutter`] gave, in order.
+    pub fn from_docs(docs: Vec<Document<'a>>, limits: &'a Limits) -> Self {
         let style = detect_style(&docs);
         Stream {
             docs,
@@ -224,14 +226,9 @@ impl<'a> Stream<'a> {
         }
     }
 
-    /// Gives the documents to `f` in blocks (`f(position of the first, documents)`), on all
-    /// cores; results in stream order. For the fused pass (`steps::fused`).
-    pub fn blocks<R: Send>(self, f: impl Fn(usize, Vec<Document<'a>>) -> R + Sync) -> Vec<R> {
-        parallel::blocks(
-            self.docs,
-            |doc| doc.raw().len() + 64,
-            |block| f(block.start, block.items),
-        )
+    /// The documents, in order. For the fused pass (`steps::fused`).
+    pub fn into_docs(self) -> Vec<Document<'a>> {
+        self.docs
     }
 
     /// Writes out every changed document (on all cores, freeing each value once written) and

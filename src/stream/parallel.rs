@@ -2,19 +2,22 @@
 //!
 //! Documents are independent, so the work is cut into contiguous runs of documents and the
 //! results are put back in document order: the outcome is the same as a loop, whatever the
-//! number of threads. [`map`] gives each thread one run, balanced by bytes; [`blocks`] cuts many
-//! small runs that threads take one after another, so that a stream whose costly documents
-//! cluster (Helm sorts workloads last) still keeps every core busy. Small inputs (a typical
+//! number of threads. [`map`] gives each thread one run, balanced by bytes; [`fed`] cuts many
+//! small runs that threads take one after another as they come (while the input is still being
+//! read), so that a stream whose costly documents cluster (Helm sorts workloads last) still keeps
+//! every core busy. Small inputs (a typical
 //! release) stay on the calling thread, where starting threads would cost more than it saves.
 
+use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 
-/// Stack of each worker thread: documents are parsed recursively, and a worker must hold the
-/// deepest nesting `--max-depth` allows, as the `overhelm` binary's main thread does (see
-/// `main.rs`). Reserved address space; only the pages a deep document uses cost memory.
-const STACK_BYTES: usize = 512 << 20;
+/// Stack of every thread that parses: documents (and overlays) are parsed recursively, and a
+/// thread must hold the deepest nesting `--max-depth` allows without crashing, even in a debug
+/// build (the main thread's stack is often 8 MiB). Reserved address space; only the pages a
+/// deep document uses cost memory.
+pub const STACK_BYTES: usize = 512 << 20;
 
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
 const MIN_PARALLEL_BYTES: usize = 256 << 10;
@@ -84,7 +87,7 @@ where
     .collect()
 }
 
-/// About this many bytes of text per block of [`blocks`]: small enough that two threads finish
+/// About this many bytes of text per block of [`fed`]: small enough that two threads finish
 /// together, large enough that taking a block costs nothing next to its work.
 const BLOCK_BYTES: usize = 128 << 10;
 
@@ -96,34 +99,140 @@ pub struct Block<T> {
     pub items: Vec<T>,
 }
 
-/// Cuts `items` into blocks of about [`BLOCK_BYTES`] by `weight` and gives each to `f`, on all
-/// cores (threads take the next block as they finish one); results in the order of the blocks.
-pub fn blocks<T, R, F, W>(items: Vec<T>, weight: W, f: F) -> Vec<R>
+/// Runs `f` on blocks of the items `produce` gives, while it is still giving them: each item
+/// comes with its weight (bytes of text), a block closes at `BLOCK_BYTES`, and once
+/// `MIN_PARALLEL_BYTES` have come, workers on the other cores take the blocks as they close;
+/// the calling thread produces, then works too. Results in the order of the blocks. So work on
+/// the first documents of an input overlaps reading the rest, and a small input stays on the
+/// calling thread. An error of `produce` drops the blocks not started and is returned.
+pub fn fed<T, R, E, P, F>(produce: P, f: F) -> Result<Vec<R>, E>
 where
     T: Send,
     R: Send,
+    P: FnOnce(&mut dyn FnMut(T, usize)) -> Result<(), E>,
     F: Fn(Block<T>) -> R + Sync,
-    W: Fn(&T) -> usize,
 {
-    let weights: Vec<usize> = items.iter().map(weight).collect();
-    let threads = threads_for(weights.iter().sum());
-    if threads <= 1 || items.len() <= 1 {
-        return vec![f(Block { start: 0, items })];
+    let queue = Queue {
+        state: Mutex::new(QueueState {
+            jobs: VecDeque::new(),
+            next: 0,
+            closed: false,
+        }),
+        ready: Condvar::new(),
+    };
+    let work = || queue.work(&f);
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        let mut block = Block {
+            start: 0,
+            items: Vec::new(),
+        };
+        let (mut weight, mut total) = (0, 0);
+        let produced = produce(&mut |item, w| {
+            block.items.push(item);
+            weight += w;
+            total += w;
+            if weight >= BLOCK_BYTES {
+                let start = block.start + block.items.len();
+                queue.push(std::mem::replace(
+                    &mut block,
+                    Block {
+                        start,
+                        items: Vec::new(),
+                    },
+                ));
+                weight = 0;
+                if workers.is_empty() && total >= MIN_PARALLEL_BYTES {
+                    workers.extend((1..cores()).filter_map(|_| {
+                        std::thread::Builder::new()
+                            .stack_size(STACK_BYTES)
+                            .spawn_scoped(scope, work)
+                            .ok()
+                    }));
+                }
+            }
+        });
+        if !block.items.is_empty() || block.start == 0 {
+            queue.push(block);
+        }
+        queue.close(produced.is_err());
+        let mut all = work();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => all.extend(done),
+                // A panic in `f` is a bug; carry it to the caller as a panic would travel.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        produced?;
+        all.sort_unstable_by_key(|(i, _)| *i);
+        Ok(all.into_iter().map(|(_, r)| r).collect())
+    })
+}
+
+/// The blocks given to [`fed`] and not taken yet.
+struct Queue<T> {
+    state: Mutex<QueueState<T>>,
+    ready: Condvar,
+}
+
+struct QueueState<T> {
+    /// Blocks not taken yet, with their position among all blocks.
+    jobs: VecDeque<(usize, Block<T>)>,
+    /// The position of the next block given.
+    next: usize,
+    /// True once no more blocks will come.
+    closed: bool,
+}
+
+impl<T> Queue<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState<T>> {
+        // `f` runs outside the lock, so a panic there does not poison it; a poisoned lock still
+        // holds the queue.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-    let mut todo = Vec::new();
-    let mut rest = items.into_iter();
-    let (mut start, mut len, mut acc) = (0, 0, 0);
-    for (i, &w) in weights.iter().enumerate() {
-        len += 1;
-        acc += w;
-        if acc >= BLOCK_BYTES || i + 1 == weights.len() {
-            let items: Vec<T> = rest.by_ref().take(len).collect();
-            todo.push(Block { start, items });
-            start += len;
-            (len, acc) = (0, 0);
+
+    fn push(&self, block: Block<T>) {
+        let mut state = self.lock();
+        let i = state.next;
+        state.next += 1;
+        state.jobs.push_back((i, block));
+        drop(state);
+        self.ready.notify_one();
+    }
+
+    /// No more blocks will come; with `drop_pending`, the blocks not taken are dropped.
+    fn close(&self, drop_pending: bool) {
+        let mut state = self.lock();
+        state.closed = true;
+        if drop_pending {
+            state.jobs.clear();
+        }
+        drop(state);
+        self.ready.notify_all();
+    }
+
+    /// Takes blocks until the queue is closed and empty; their results, with their positions.
+    fn work<R>(&self, f: &impl Fn(Block<T>) -> R) -> Vec<(usize, R)> {
+        let mut done = Vec::new();
+        loop {
+            let mut state = self.lock();
+            let job = loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break Some(job);
+                }
+                if state.closed {
+                    break None;
+                }
+                state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+            };
+            drop(state);
+            match job {
+                Some((i, block)) => done.push((i, f(block))),
+                None => return done,
+            }
         }
     }
-    in_order(todo, threads, f)
 }
 
 /// Runs `f` on every job, on the calling thread and up to `threads - 1` workers, each taking
@@ -200,10 +309,16 @@ mod tests {
     }
 
     #[test]
-    fn blocks_cover_every_item_once_in_order() {
+    fn fed_blocks_cover_every_item_once_in_order() {
         for n in [0usize, 1, 2, 7, 5000] {
-            let items: Vec<usize> = (0..n).collect();
-            let out = blocks(items, |_| 1 << 10, |b| (b.start, b.items));
+            let out = fed(
+                |give| {
+                    (0..n).for_each(|i| give(i, 1 << 10));
+                    Ok::<(), ()>(())
+                },
+                |b| (b.start, b.items),
+            )
+            .unwrap();
             let mut next = 0;
             for (start, items) in out {
                 assert_eq!(start, next);
@@ -212,6 +327,20 @@ mod tests {
             }
             assert_eq!(next, n);
         }
+    }
+
+    #[test]
+    fn fed_stops_on_a_producer_error() {
+        let started = AtomicUsize::new(0);
+        let out = fed(
+            |give| {
+                (0..5000).for_each(|i| give(i, 1 << 10));
+                Err("broken")
+            },
+            |b| started.fetch_add(b.items.len(), Ordering::Relaxed),
+        );
+        assert_eq!(out.unwrap_err(), "broken");
+        assert!(started.load(Ordering::Relaxed) <= 5000);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! indented (inside a block scalar, say) is content. Nothing is lost: concatenating every
 //! chunk's separator and body gives back the input exactly.
 
+use super::Document;
+use crate::yaml::Limits;
+
 /// One document's bytes: the separator line (empty for a first document with none) and the
 /// text up to the next separator, comments included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,64 @@ pub fn split(input: &str) -> Vec<Chunk<'_>> {
         });
     }
     chunks
+}
+
+/// Where the last line that starts with `---` in `bytes[from..]` starts, when that is past the
+/// start of `bytes`: everything before it is whole documents, so a stream can be cut there and
+/// each part split on its own ([`Cutter`]) with the same result as splitting it whole.
+pub fn last_separator(bytes: &[u8], from: usize) -> Option<usize> {
+    // A separator that starts before `from` may end after it.
+    let from = from.saturating_sub(3).min(bytes.len());
+    memchr::memmem::rfind(&bytes[from..], b"\n---").map(|i| from + i + 1)
+}
+
+/// Part of a stream being read: borrowed from the input buffer, or text of its own when the
+/// input outgrew the buffer.
+pub enum Piece<'a> {
+    /// Whole documents in the input buffer.
+    Borrowed(&'a str),
+    /// The input's last documents, when they did not fit in the buffer.
+    Owned(String),
+}
+
+/// Cuts a stream into documents part by part, numbering them across parts: fed the parts of a
+/// stream cut before separator lines ([`last_separator`]), it gives the documents
+/// [`super::Stream::split`] gives for the whole stream, numbered alike.
+pub struct Cutter<'a> {
+    count: usize,
+    limits: &'a Limits,
+}
+
+impl<'a> Cutter<'a> {
+    /// A cutter at the start of a stream.
+    pub fn new(limits: &'a Limits) -> Self {
+        Cutter { count: 0, limits }
+    }
+
+    /// The documents of the next part of the stream, in order.
+    pub fn cut(&mut self, piece: Piece<'a>, mut give: impl FnMut(Document<'a>)) {
+        let mut number = || {
+            self.count += 1;
+            self.count
+        };
+        match piece {
+            Piece::Borrowed(text) => {
+                // A byte-order mark marks the encoding, not content; only the stream's first
+                // part can start with one (a later part starts with `---`).
+                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                for c in split(text) {
+                    give(Document::read(c.sep, c.body, number(), self.limits));
+                }
+            }
+            Piece::Owned(text) => {
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                for c in split(text) {
+                    let (sep, body) = (c.sep.to_owned(), c.body.to_owned());
+                    give(Document::owned(sep, body, number(), self.limits));
+                }
+            }
+        }
+    }
 }
 
 /// Where the lines that start with `---` start. A vectorised search for `\n---` skips the
