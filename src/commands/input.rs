@@ -75,45 +75,50 @@ impl std::ops::Deref for Bytes {
 
 /// Reads a whole file, or stdin for `-`.
 pub fn read_input(path: &Path) -> anyhow::Result<Bytes> {
+    match open(path)? {
+        Ok(file) => read_all(file).with_context(|| reading(path)),
+        Err(bytes) => Ok(Bytes(Buffer::Heap(bytes))),
+    }
+}
+
+/// A file, or stdin for `-`, opened to be read as a file: no buffer in between. A closed stdin
+/// has no file, and reads as empty, as through `Stdin`: `Err` with what it read.
+fn open(path: &Path) -> anyhow::Result<Result<std::fs::File, Vec<u8>>> {
     if path != Path::new("-") {
         return std::fs::File::open(path)
-            .and_then(read_all)
-            .with_context(|| format!("reading {}", path.display()));
+            .map(Ok)
+            .with_context(|| reading(path));
     }
-    // Stdin is read as a file: no buffer in between. A closed stdin reads as empty, as
-    // through `Stdin`.
     match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
-        Ok(fd) => read_all(std::fs::File::from(fd)),
+        Ok(fd) => Ok(Ok(std::fs::File::from(fd))),
         Err(_) => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .lock()
                 .read_to_end(&mut buf)
-                .map(|_| Bytes(Buffer::Heap(buf)))
+                .context("reading stdin")?;
+            Ok(Err(buf))
         }
     }
-    .context("reading stdin")
+}
+
+/// What reading `path` is called in errors.
+fn reading(path: &Path) -> String {
+    if path == Path::new("-") {
+        "reading stdin".to_owned()
+    } else {
+        format!("reading {}", path.display())
+    }
 }
 
 /// Opens a file, or stdin for `-`, with a buffer to read it into ([`super::feed`]): the file's
 /// size for a regular file, else (a pipe) a reservation of address space, which costs nothing
-/// until written and which no real input outgrows. A closed stdin is read at once: no file, and
-/// the buffer holds the input.
+/// until written (an input that outgrows it has its rest read apart). A closed stdin is read at
+/// once: no file, and the buffer holds the input.
 pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, Buffer)> {
-    let file = if path == Path::new("-") {
-        match std::os::fd::AsFd::as_fd(&std::io::stdin()).try_clone_to_owned() {
-            Ok(fd) => std::fs::File::from(fd),
-            Err(_) => {
-                let mut buf = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut buf)
-                    .context("reading stdin")?;
-                return Ok((None, Buffer::Heap(buf)));
-            }
-        }
-    } else {
-        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?
+    let file = match open(path)? {
+        Ok(file) => file,
+        Err(bytes) => return Ok((None, Buffer::Heap(bytes))),
     };
     let size = file
         .metadata()
