@@ -1,16 +1,16 @@
 //! Spreading per-document work (parsing, checking, writing) over the machine's cores.
 //!
-//! Documents are independent, so the work is cut into contiguous runs of documents and the
+//! Documents are independent, so the work is cut into contiguous blocks of documents and the
 //! results are put back in document order: the outcome is the same as a loop, whatever the
-//! number of threads. [`map`] gives each thread one run, balanced by bytes; [`fed`] cuts many
-//! small runs that threads take one after another as they come (while the input is still being
-//! read), so that a stream whose costly documents cluster (Helm sorts workloads last) still keeps
-//! every core busy. Small inputs (a typical
-//! release) stay on the calling thread, where starting threads would cost more than it saves.
+//! number of threads. Threads take the blocks one after another as they come ([`fed`]: while
+//! the input is still being read; [`map`]: a list at hand), so that a stream whose costly
+//! documents cluster (Helm sorts workloads last) still keeps every core busy. Small inputs (a
+//! typical release) stay on the calling thread, where starting threads would cost more than it
+//! saves.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Stack of every thread that parses: documents (and overlays) are parsed recursively, and a
@@ -29,38 +29,8 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
-/// How many threads to use for `total` bytes of work.
-fn threads_for(total: usize) -> usize {
-    if total < MIN_PARALLEL_BYTES {
-        return 1;
-    }
-    cores().min(total / (MIN_PARALLEL_BYTES / 2)).clamp(1, 16)
-}
-
-/// Cuts `weights` into at most `parts` contiguous runs of about equal weight; returns the
-/// length of each run.
-fn runs(weights: &[usize], parts: usize) -> Vec<usize> {
-    let total: usize = weights.iter().sum();
-    let mut lens = Vec::with_capacity(parts);
-    let (mut len, mut acc, mut done) = (0, 0, 0);
-    for &w in weights {
-        len += 1;
-        acc += w;
-        // Close the run once it reaches its share of what is left.
-        let share = (total - done).div_ceil(parts - lens.len());
-        if acc >= share && lens.len() + 1 < parts {
-            lens.push(len);
-            done += acc;
-            (len, acc) = (0, 0);
-        }
-    }
-    if len > 0 {
-        lens.push(len);
-    }
-    lens
-}
-
-/// `items.into_iter().map(f)`, spread over threads by `weight`; results in the order of `items`.
+/// `items.into_iter().map(f)`, spread over threads in blocks by `weight` ([`fed`]); results in
+/// the order of `items`.
 pub fn map<T, R, F, W>(items: Vec<T>, weight: W, f: F) -> Vec<R>
 where
     T: Send,
@@ -68,23 +38,21 @@ where
     F: Fn(T) -> R + Sync,
     W: Fn(&T) -> usize,
 {
-    let weights: Vec<usize> = items.iter().map(weight).collect();
-    let threads = threads_for(weights.iter().sum());
-    if threads <= 1 || items.len() <= 1 {
-        return items.into_iter().map(f).collect();
-    }
-    let mut rest = items.into_iter();
-    let batches: Vec<Vec<T>> = runs(&weights, threads)
+    let give_all = |give: &mut dyn FnMut(T, usize)| {
+        for item in items {
+            let w = weight(&item);
+            give(item, w);
+        }
+        Ok::<(), Infallible>(())
+    };
+    let blocks = fed(give_all, |block| {
+        block.items.into_iter().map(&f).collect::<Vec<R>>()
+    });
+    blocks
+        .unwrap_or_else(|never| match never {})
         .into_iter()
-        .map(|len| rest.by_ref().take(len).collect())
-        .collect();
-    let f = &f;
-    in_order(batches, threads, |batch| {
-        batch.into_iter().map(f).collect::<Vec<R>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect()
+        .flatten()
+        .collect()
 }
 
 /// About this many bytes of text per block of [`fed`]: small enough that two threads finish
@@ -235,78 +203,9 @@ impl<T> Queue<T> {
     }
 }
 
-/// Runs `f` on every job, on the calling thread and up to `threads - 1` workers, each taking
-/// the next job as it finishes one; results in the order of `jobs`. A worker that cannot be
-/// started leaves its share to the others.
-fn in_order<T, R, F>(jobs: Vec<T>, threads: usize, f: F) -> Vec<R>
-where
-    T: Send,
-    R: Send,
-    F: Fn(T) -> R + Sync,
-{
-    let jobs: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = jobs.get(i) else {
-                return done;
-            };
-            // Each job is taken once (by the thread that drew its number), so the lock is never
-            // contended; a poisoned lock still holds the job.
-            let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(job) = job {
-                done.push((i, f(job)));
-            }
-        }
-    };
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(STACK_BYTES)
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        let mut all = work();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => all.extend(done),
-                // A panic in `f` is a bug; carry it to the caller as a panic would travel.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    });
-    results.sort_unstable_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn runs_cover_every_item_once() {
-        for (weights, parts) in [
-            (vec![1, 1, 1, 1], 2),
-            (vec![100, 1, 1, 1], 2),
-            (vec![1, 1, 1, 100], 2),
-            (vec![5; 10], 3),
-            (vec![0; 4], 2),
-            (vec![7], 4),
-        ] {
-            let lens = runs(&weights, parts);
-            assert_eq!(lens.iter().sum::<usize>(), weights.len(), "{weights:?}");
-            assert!(
-                lens.len() <= parts && lens.iter().all(|&l| l > 0),
-                "{lens:?}"
-            );
-        }
-        assert_eq!(runs(&[5; 10], 2), vec![5, 5]);
-    }
 
     #[test]
     fn fed_blocks_cover_every_item_once_in_order() {
@@ -330,17 +229,16 @@ mod tests {
     }
 
     #[test]
-    fn fed_stops_on_a_producer_error() {
-        let started = AtomicUsize::new(0);
+    fn fed_returns_the_producers_error() {
+        // Past the size where other threads start: they must stop, and the error come back.
         let out = fed(
             |give| {
                 (0..5000).for_each(|i| give(i, 1 << 10));
                 Err("broken")
             },
-            |b| started.fetch_add(b.items.len(), Ordering::Relaxed),
+            |b| b.items.len(),
         );
         assert_eq!(out.unwrap_err(), "broken");
-        assert!(started.load(Ordering::Relaxed) <= 5000);
     }
 
     #[test]
