@@ -64,25 +64,17 @@ impl ScanAt {
 }
 
 impl<'a> Document<'a> {
-    /// A document read from the input at 1-based position `index`.
-    pub fn read(sep: &'a str, raw: &'a str, index: usize, limits: &'a Limits) -> Self {
+    /// A document read from the input at 1-based position `index`: its text is borrowed from
+    /// the input buffer, or owned when the input outgrew the buffer ([`super::Piece`]).
+    pub fn read(
+        sep: impl Into<Cow<'a, str>>,
+        raw: impl Into<Cow<'a, str>>,
+        index: usize,
+        limits: &'a Limits,
+    ) -> Self {
         Document {
-            sep: Cow::Borrowed(sep),
-            raw: Cow::Borrowed(raw),
-            index,
-            limits,
-            parsed: OnceCell::new(),
-            scan: OnceCell::new(),
-            checked: false,
-            dirty: false,
-        }
-    }
-
-    /// [`Self::read`] for text that is not in the input buffer (an input larger than it).
-    pub fn owned(sep: String, raw: String, index: usize, limits: &'a Limits) -> Self {
-        Document {
-            sep: Cow::Owned(sep),
-            raw: Cow::Owned(raw),
+            sep: sep.into(),
+            raw: raw.into(),
             index,
             limits,
             parsed: OnceCell::new(),

@@ -102,7 +102,7 @@ impl<'a> Cutter<'a> {
                 let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
                 for c in split(text) {
                     let (sep, body) = (c.sep.to_owned(), c.body.to_owned());
-                    give(Document::owned(sep, body, number(), self.limits));
+                    give(Document::read(sep, body, number(), self.limits));
                 }
             }
         }

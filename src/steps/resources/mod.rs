@@ -13,7 +13,7 @@
 //!
 //! Two steps, run last: `resources` edits every container and init container of every workload
 //! (those other steps injected included): `set` entries first (exact values for one named
-//! container), then `defaults` (only what is missing; see [`container`]), then the checks. Then
+//! container), then `defaults` (only what is missing; see `container`), then the checks. Then
 //! `budget` adds up what the release takes ([`budget`]) and refuses a release over its budget
 //! with a table of every workload's share ([`table`]); under budget, the table is its report.
 //! Quantities are written in the form the API server stores ([`crate::quantity`]), so a second
