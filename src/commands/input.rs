@@ -20,6 +20,10 @@ use anyhow::Context as _;
 /// (Linux commits memory on first touch). A larger input still grows.
 const PIPE_RESERVE: usize = 256 << 20;
 
+/// The buffer a pipe is read into where no mapping can be had; a larger input's rest is read
+/// into memory of its own ([`super::feed`]).
+const HEAP_PIPE_BUFFER: usize = 1 << 20;
+
 /// The size of a transparent huge page on the systems that have them.
 #[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
@@ -136,7 +140,9 @@ pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, 
 }
 
 /// A buffer of `size` bytes to read into: a mapping advised for huge pages where that pays (see
-/// the module doc), else a `Vec`.
+/// the module doc), else a `Vec` (for a pipe only [`HEAP_PIPE_BUFFER`], which a `Vec` cannot
+/// reserve without writing it). Never an abort: when even the `Vec` cannot be had, it is
+/// empty, and the reader reads the input into memory of its own, which fails with an error.
 fn buffer(size: usize, pipe: bool) -> Buffer {
     #[cfg(target_os = "linux")]
     if pipe || size >= MAPPED_MIN {
@@ -145,8 +151,12 @@ fn buffer(size: usize, pipe: bool) -> Buffer {
             return Buffer::Mapped { map, len };
         }
     }
-    let _ = pipe;
-    Buffer::Heap(vec![0; size])
+    let size = if pipe { HEAP_PIPE_BUFFER } else { size };
+    let mut heap = Vec::new();
+    if heap.try_reserve_exact(size).is_ok() {
+        heap.resize(size, 0);
+    }
+    Buffer::Heap(heap)
 }
 
 /// Reads `file` to its end: a regular file into one allocation of its size, a pipe into
