@@ -9,7 +9,6 @@
 //! small files, and other systems, read into a `Vec`.
 
 use std::io::Read as _;
-use std::os::unix::fs::FileTypeExt as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -20,8 +19,8 @@ use anyhow::Context as _;
 /// (Linux commits memory on first touch). A larger input still grows.
 const PIPE_RESERVE: usize = 256 << 20;
 
-/// The buffer a pipe is read into where no mapping can be had; a larger input's rest is read
-/// into memory of its own ([`super::feed`]).
+/// The buffer a pipe is read into (by [`super::feed`]) where no mapping can be had; a larger
+/// input's rest is read into memory of its own.
 const HEAP_PIPE_BUFFER: usize = 1 << 20;
 
 /// The size of a transparent huge page on the systems that have them.
@@ -124,84 +123,74 @@ pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, 
         Ok(file) => file,
         Err(bytes) => return Ok((None, Buffer::Heap(bytes))),
     };
+    let size = known_size(&file);
+    #[cfg(target_os = "linux")]
+    if let Some(map) = mapping(size) {
+        let len = map.len();
+        return Ok((Some(file), Buffer::Mapped { map, len }));
+    }
+    // Never an abort: when even the `Vec` cannot be had, it is empty, and the reader reads the
+    // input into memory of its own, which fails with an error. A `Vec` cannot reserve address
+    // space without writing it, so a pipe gets only `HEAP_PIPE_BUFFER`.
+    let size = size.unwrap_or(HEAP_PIPE_BUFFER);
+    let mut heap = Vec::new();
+    if heap.try_reserve_exact(size).is_ok() {
+        heap.resize(size, 0);
+    }
+    Ok((Some(file), Buffer::Heap(heap)))
+}
+
+/// A regular file's size; `None` for a pipe, or any input whose size is unknown (a pipe is
+/// widened first, see [`super::widen_pipe`]).
+fn known_size(file: &std::fs::File) -> Option<usize> {
     let size = file
         .metadata()
         .ok()
         .filter(|m| m.is_file())
         .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX));
-    let buf = match size {
-        Some(size) => buffer(size, false),
-        None => {
-            super::widen_pipe(&file);
-            buffer(PIPE_RESERVE, true)
-        }
-    };
-    Ok((Some(file), buf))
+    if size.is_none() {
+        super::widen_pipe(file);
+    }
+    size
 }
 
-/// A buffer of `size` bytes to read into: a mapping advised for huge pages where that pays (see
-/// the module doc), else a `Vec` (for a pipe only [`HEAP_PIPE_BUFFER`], which a `Vec` cannot
-/// reserve without writing it). Never an abort: when even the `Vec` cannot be had, it is
-/// empty, and the reader reads the input into memory of its own, which fails with an error.
-fn buffer(size: usize, pipe: bool) -> Buffer {
-    #[cfg(target_os = "linux")]
-    if pipe || size >= MAPPED_MIN {
-        if let Ok(map) = huge_mapping(size, if pipe { HUGE_PAGE } else { 0 }) {
-            let len = map.len();
-            return Buffer::Mapped { map, len };
-        }
+/// The mapping to read an input of `size` (`None`: a pipe) into, where one pays: a pipe's
+/// reservation, or a file of at least `MAPPED_MIN`. For a pipe the first huge page is left to
+/// ordinary pages, so that a small input (a single chart) does not pay for clearing 2 MiB.
+#[cfg(target_os = "linux")]
+fn mapping(size: Option<usize>) -> Option<memmap2::MmapMut> {
+    match size {
+        None => huge_mapping(PIPE_RESERVE, HUGE_PAGE).ok(),
+        Some(size) if size >= MAPPED_MIN => huge_mapping(size, 0).ok(),
+        Some(_) => None,
     }
-    let size = if pipe { HEAP_PIPE_BUFFER } else { size };
-    let mut heap = Vec::new();
-    if heap.try_reserve_exact(size).is_ok() {
-        heap.resize(size, 0);
-    }
-    Buffer::Heap(heap)
 }
 
 /// Reads `file` to its end: a regular file into one allocation of its size, a pipe into
-/// reserved address space (widening the pipe first, see [`super::widen_pipe`]).
+/// reserved address space ([`mapping`]).
 fn read_all(mut file: std::fs::File) -> std::io::Result<Bytes> {
-    let meta = file.metadata().ok();
-    let pipe = meta.as_ref().is_some_and(|m| m.file_type().is_fifo());
-    let size = if pipe {
-        super::widen_pipe(&file);
-        PIPE_RESERVE
-    } else {
-        meta.filter(|m| m.is_file())
-            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0))
-    };
+    let size = known_size(&file);
     #[cfg(target_os = "linux")]
-    if pipe || size >= MAPPED_MIN {
-        if let Some(bytes) = read_mapped(&mut file, size, pipe)? {
-            return Ok(bytes);
-        }
+    if let Some(map) = mapping(size) {
+        return read_mapped(&mut file, map, size);
     }
     let mut buf = Vec::new();
-    let _ = buf.try_reserve_exact(size);
+    let _ = buf.try_reserve_exact(size.unwrap_or(PIPE_RESERVE));
     file.read_to_end(&mut buf)?;
     Ok(Bytes(Buffer::Heap(buf)))
 }
 
-/// Reads `file` into an anonymous mapping of `size` bytes (rounded up to whole huge pages),
-/// advised for huge pages, doubling it when the file turns out larger. For a pipe the first
-/// huge page is left to ordinary pages, so that a small input (a single chart) does not pay
-/// for clearing 2 MiB; a regular file's known size is read on every core at once, each core
-/// clearing and filling its own part. `None` when the system refuses the mapping: the caller
-/// reads into a `Vec` instead.
+/// Reads `file` into `map`, doubling it when the file turns out larger. A regular file's
+/// known `size` is read on every core at once, each core clearing and filling its own part.
 #[cfg(target_os = "linux")]
 fn read_mapped(
     file: &mut std::fs::File,
-    size: usize,
-    pipe: bool,
-) -> std::io::Result<Option<Bytes>> {
-    let Ok(mut map) = huge_mapping(size, if pipe { HUGE_PAGE } else { 0 }) else {
-        return Ok(None);
-    };
-    let mut len = if pipe {
-        0
-    } else {
-        read_parallel(file, &mut map[..size])?
+    mut map: memmap2::MmapMut,
+    size: Option<usize>,
+) -> std::io::Result<Bytes> {
+    let mut len = match size {
+        Some(size) => read_parallel(file, &mut map[..size])?,
+        None => 0,
     };
     loop {
         if len == map.len() {
@@ -222,7 +211,7 @@ fn read_mapped(
             n => len += n,
         }
     }
-    Ok(Some(Bytes(Buffer::Mapped { map, len })))
+    Ok(Bytes(Buffer::Mapped { map, len }))
 }
 
 /// Fills `buf` from `file`'s current position, in parts on every core (positioned reads, which
@@ -368,7 +357,8 @@ mod tests {
         let bytes = pattern(3 * HUGE_PAGE + 777);
         for (size, pipe) in [(1, false), (HUGE_PAGE, true), (2 * HUGE_PAGE, false)] {
             let mut file = std::fs::File::open(written(&bytes).path()).unwrap();
-            let read = read_mapped(&mut file, size, pipe).unwrap().unwrap();
+            let map = huge_mapping(size, if pipe { HUGE_PAGE } else { 0 }).unwrap();
+            let read = read_mapped(&mut file, map, (!pipe).then_some(size)).unwrap();
             assert_eq!(&*read, &bytes[..], "{size} {pipe}");
         }
     }
@@ -380,7 +370,8 @@ mod tests {
         let bytes = pattern(5 * HUGE_PAGE + 3);
         for size in [8 * HUGE_PAGE, 16 * HUGE_PAGE] {
             let mut file = std::fs::File::open(written(&bytes).path()).unwrap();
-            let read = read_mapped(&mut file, size, false).unwrap().unwrap();
+            let map = huge_mapping(size, 0).unwrap();
+            let read = read_mapped(&mut file, map, Some(size)).unwrap();
             assert_eq!(&*read, &bytes[..], "{size}");
         }
     }
