@@ -53,8 +53,8 @@ pub fn prepare<'a>(
     ctx: &Context,
     limits: &'a Limits,
 ) -> Result<Prepared<'a>> {
-    let whole = |give: &mut dyn FnMut(Document<'a>)| {
-        Cutter::new(limits).cut(Piece::Borrowed(input), give);
+    let whole = |give: &mut dyn FnMut(Piece<'a>)| {
+        give(Piece::Borrowed(input));
         Ok::<(), Infallible>(())
     };
     match prepare_fed(whole, overlay, ctx, limits) {
@@ -63,15 +63,19 @@ pub fn prepare<'a>(
     }
 }
 
-/// [`prepare`] on the documents `produce` gives, in order, as a [`Cutter`] cuts them: when only
-/// steps that run document by document are asked for, the work starts while `produce` is still
-/// giving them (reading the input, say). An error of `produce` comes before any other.
+/// [`prepare`] on the input `produce` gives piece by piece, in order (each piece whole
+/// documents, see [`Cutter`]): when only steps that run document by document are asked for, the
+/// work starts while `produce` is still giving them (reading the input, say). An error of
+/// `produce` comes before any other.
 pub fn prepare_fed<'a, E>(
-    produce: impl FnOnce(&mut dyn FnMut(Document<'a>)) -> std::result::Result<(), E>,
+    produce: impl FnOnce(&mut dyn FnMut(Piece<'a>)) -> std::result::Result<(), E>,
     overlay: &Overlay,
     ctx: &Context,
     limits: &'a Limits,
 ) -> std::result::Result<Result<Prepared<'a>>, E> {
+    let mut cutter = Cutter::new(limits);
+    let produce =
+        |give: &mut dyn FnMut(Document<'a>)| produce(&mut |piece| cutter.cut(piece, &mut *give));
     let steps = match steps::build(overlay) {
         Ok(steps) => steps,
         Err(e) => return Ok(Err(e)),

@@ -69,10 +69,7 @@ impl Source {
                 tail.extend_from_slice(&more);
                 let text = String::from_utf8(tail).map_err(|e| {
                     let bad = e.utf8_error().valid_up_to();
-                    not_utf8(
-                        &[given.concat(), e.into_bytes()[..bad].to_vec()].concat(),
-                        what,
-                    )
+                    not_utf8_after(&given, &e.as_bytes()[..bad], what)
                 })?;
                 give(Piece::Owned(text));
                 return Ok(());
@@ -104,13 +101,17 @@ fn give_checked<'a>(
     what: &str,
     give: &mut impl FnMut(Piece<'a>),
 ) -> anyhow::Result<()> {
-    let text = std::str::from_utf8(piece).map_err(|e| {
-        let before = [given.concat(), piece[..e.valid_up_to()].to_vec()].concat();
-        not_utf8(&before, what)
-    })?;
+    let text = std::str::from_utf8(piece)
+        .map_err(|e| not_utf8_after(given, &piece[..e.valid_up_to()], what))?;
     given.push(piece);
     give(Piece::Borrowed(text));
     Ok(())
+}
+
+/// The error for an invalid byte after the pieces `given` and the valid bytes `valid` of the
+/// next part: its place in the whole input.
+fn not_utf8_after(given: &[&[u8]], valid: &[u8], what: &str) -> anyhow::Error {
+    not_utf8(&[given.concat(), valid.to_vec()].concat(), what)
 }
 
 #[cfg(test)]

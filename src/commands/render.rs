@@ -13,7 +13,6 @@ use crate::cli::RenderArgs;
 use crate::golden::{DiffOptions, diff_streams};
 use crate::overlay::Overlay;
 use crate::render::{prepare_fed, report_text};
-use crate::stream::Cutter;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
@@ -22,13 +21,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let ctx = args.release.context();
     let limits = args.limits.limits();
     let mut source = Source::open(Path::new("-"), super::STDIN_STREAM)?;
-    let mut cutter = Cutter::new(&limits);
-    let rendered = prepare_fed(
-        |give| source.pieces(|piece| cutter.cut(piece, &mut *give)),
-        &overlay,
-        &ctx,
-        &limits,
-    )??;
+    let rendered = prepare_fed(|give| source.pieces(give), &overlay, &ctx, &limits)??;
     super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;

@@ -120,7 +120,7 @@ where
                 }
             }
         });
-        if !block.items.is_empty() || block.start == 0 {
+        if !block.items.is_empty() {
             queue.push(block);
         }
         queue.close(produced.is_err());
