@@ -233,13 +233,13 @@ fn explain(err: &serde_saphyr::Error, limits: &Limits) -> String {
     }
 }
 
-/// [`to_string`] for a value: serde-saphyr's text, written directly (`yaml/emit.rs`) for the
-/// values manifests usually hold.
-pub fn value_to_string(value: &Value) -> Result<String, String> {
-    match emit::write(value) {
-        Some(text) => Ok(text),
-        None => to_string(value),
+/// Appends [`to_string`] of a value to `out`: serde-saphyr's text, written directly
+/// (`yaml/emit.rs`) for the values manifests usually hold.
+pub fn write_value(value: &Value, out: &mut String) -> Result<(), String> {
+    if emit::write_into(value, out).is_none() {
+        out.push_str(&to_string(value)?);
     }
+    Ok(())
 }
 
 /// serde-saphyr prefixes messages with `error: `; the caller adds its own context.
@@ -262,6 +262,18 @@ mod tests {
             "a: \"on\"\nb: \"yes\"\nc: \"y\"\nd: \"0755\"\ne: \"1e3\"\nf: \"~\"\ng: \"12:30:00\"\n";
         let docs = parse(input, &Limits::default()).unwrap();
         assert_eq!(to_string(&docs[0]).unwrap(), input);
+    }
+
+    #[test]
+    fn write_value_appends_whichever_writer_writes() {
+        // The direct writer, and serde-saphyr for a block scalar (the direct writer says not
+        // sure, and what it had appended must not stay).
+        for input in ["a: b\nc:\n- 1\n", "a: b\nc: |\n  two\n  lines\n"] {
+            let value = &parse(input, &Limits::default()).unwrap()[0];
+            let mut out = String::from("# head\n");
+            write_value(value, &mut out).unwrap();
+            assert_eq!(out, format!("# head\n{}", to_string(value).unwrap()));
+        }
     }
 
     #[test]

@@ -358,18 +358,20 @@ impl<'a> Document<'a> {
         let Some(value) = self.value()? else {
             return Ok(());
         };
-        let text = if rest.trim_start().starts_with('{') {
+        let written = if rest.trim_start().starts_with('{') {
             serde_json::to_string_pretty(value)
-                .map(|s| s + "\n")
+                .map(|s| {
+                    out.push_str(&s);
+                    out.push('\n');
+                })
                 .map_err(|e| e.to_string())
         } else {
-            yaml::value_to_string(value)
+            yaml::write_value(value, out)
         };
-        out.push_str(&text.map_err(|message| Error::Yaml {
+        written.map_err(|message| Error::Yaml {
             at: self.at(),
             message,
-        })?);
-        Ok(())
+        })
     }
 }
 

@@ -19,11 +19,22 @@ use super::quoting::{escape_double_quoted, is_plain_safe, is_plain_value_safe};
 /// The YAML text serde-saphyr writes for `value`, or `None` when it is not sure.
 pub fn write(value: &Value) -> Option<String> {
     let mut out = String::new();
-    match value {
-        Value::Object(map) if !map.is_empty() => entries(map, 0, false, &mut out)?,
-        _ => node(value, &mut out)?,
-    }
+    write_into(value, &mut out)?;
     Some(out)
+}
+
+/// [`write`], appended to `out` (no string of its own to grow and copy); when not sure, `out`
+/// is left as it was.
+pub fn write_into(value: &Value, out: &mut String) -> Option<()> {
+    let start = out.len();
+    let written = match value {
+        Value::Object(map) if !map.is_empty() => entries(map, 0, false, out),
+        _ => node(value, out),
+    };
+    if written.is_none() {
+        out.truncate(start);
+    }
+    written
 }
 
 /// A root that is not a non-empty mapping: only scalars and empty collections are sure.
