@@ -29,25 +29,34 @@ fn main() -> ExitCode {
             "internal error{at}; this is a bug in overhelm, please report it (the message is withheld because it could quote a document)"
         ));
     }));
+    // The command's thread ends the process itself: handing its result back would wake this
+    // thread on another core first (about 0.1 ms, a tenth of a small render's fixed cost).
     let worker = std::thread::Builder::new()
         .name("overhelm".into())
         .stack_size(overhelm::stream::STACK_BYTES)
-        .spawn(|| commands::run(overhelm::cli::parse()));
-    let result = match worker {
-        Ok(handle) => match handle.join() {
-            Ok(result) => result,
-            // The panic hook has already reported it.
-            Err(_) => return ExitCode::from(2),
-        },
-        Err(_) => commands::run(overhelm::cli::parse()),
-    };
+        .spawn(|| std::process::exit(exit_code(commands::run(overhelm::cli::parse())).into()));
+    match worker {
+        Ok(handle) => {
+            // Meanwhile, on this otherwise idle thread: the core count, which the command's
+            // thread would otherwise read from `/proc` and `/sys` before its first worker starts.
+            overhelm::stream::cores();
+            // Back here only when the command panicked; the panic hook has reported it.
+            let _ = handle.join();
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(exit_code(commands::run(overhelm::cli::parse()))),
+    }
+}
+
+/// The exit code of a command's result (0 success, 1 drift, 2 error), its error reported.
+fn exit_code(result: anyhow::Result<Outcome>) -> u8 {
     match result {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::Drift) => ExitCode::from(1),
-        Err(err) if commands::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Ok(Outcome::Success) => 0,
+        Ok(Outcome::Drift) => 1,
+        Err(err) if commands::is_broken_pipe(&err) => 0,
         Err(err) => {
             commands::report_error(&err);
-            ExitCode::from(commands::exit_code(&err))
+            commands::exit_code(&err)
         }
     }
 }

@@ -27,8 +27,7 @@ pub use document::{
     reads,
 };
 pub use finished::Finished;
-pub(crate) use parallel::cores;
-pub use parallel::{Block, STACK_BYTES, fed};
+pub use parallel::{Block, STACK_BYTES, cores, fed};
 pub use split::{Chunk, Cutter, Piece, last_separator, split};
 
 use crate::error::Result;

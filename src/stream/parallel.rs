@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Stack of every thread that parses: documents (and overlays) are parsed recursively, and a
@@ -88,9 +89,18 @@ where
         }),
         ready: Condvar::new(),
     };
-    let work = || queue.work(&f);
-    std::thread::scope(|scope| {
-        let mut workers = Vec::new();
+    // Other threads leave their results here instead of being joined: the scope's end waits
+    // only for their work, not for the system to end each thread.
+    let finished = Mutex::new(Vec::new());
+    let worker = || {
+        let done = std::panic::catch_unwind(AssertUnwindSafe(|| queue.work(&f)));
+        finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(done);
+    };
+    let (produced, mut all) = std::thread::scope(|scope| {
+        let mut helped = false;
         let mut block = Block {
             start: 0,
             items: Vec::new(),
@@ -110,13 +120,14 @@ where
                     },
                 ));
                 weight = 0;
-                if workers.is_empty() && total >= MIN_PARALLEL_BYTES {
-                    workers.extend((1..cores()).filter_map(|_| {
-                        std::thread::Builder::new()
+                if !helped && total >= MIN_PARALLEL_BYTES {
+                    helped = true;
+                    for _ in 1..cores() {
+                        // Without another thread the calling thread does it all.
+                        let _ = std::thread::Builder::new()
                             .stack_size(STACK_BYTES)
-                            .spawn_scoped(scope, work)
-                            .ok()
-                    }));
+                            .spawn_scoped(scope, worker);
+                    }
                 }
             }
         });
@@ -124,18 +135,18 @@ where
             queue.push(block);
         }
         queue.close(produced.is_err());
-        let mut all = work();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => all.extend(done),
-                // A panic in `f` is a bug; carry it to the caller as a panic would travel.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+        (produced, queue.work(&f))
+    });
+    for done in finished.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        match done {
+            Ok(done) => all.extend(done),
+            // A panic in `f` is a bug; carry it to the caller as a panic would travel.
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-        produced?;
-        all.sort_unstable_by_key(|(i, _)| *i);
-        Ok(all.into_iter().map(|(_, r)| r).collect())
-    })
+    }
+    produced?;
+    all.sort_unstable_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, r)| r).collect())
 }
 
 /// The blocks given to [`fed`] and not taken yet.
@@ -239,6 +250,27 @@ mod tests {
             |b| b.items.len(),
         );
         assert_eq!(out.unwrap_err(), "broken");
+    }
+
+    #[test]
+    fn fed_carries_another_threads_panic_to_the_caller() {
+        // Past the size where other threads start, a block taken by another thread panics;
+        // the calling thread is slow on its own blocks, so the others surely take some.
+        let caller = std::thread::current().id();
+        let out = std::panic::catch_unwind(|| {
+            fed(
+                |give| {
+                    (0..5000).for_each(|i| give(i, 1 << 10));
+                    Ok::<(), ()>(())
+                },
+                |b| {
+                    assert_eq!(std::thread::current().id(), caller, "block at {}", b.start);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    b.start
+                },
+            )
+        });
+        assert_eq!(out.is_err(), cores() > 1);
     }
 
     #[test]
