@@ -159,7 +159,22 @@ pub fn check_lines<'t>(text: &'t str, limits: &Limits) -> Option<RootKind<'t>> {
 
 /// Reads a trusted configuration file (an overlay, a golden case) into a typed value. Errors
 /// carry line, column, a source snippet and, for unknown keys, the keys that are valid.
+///
+/// A file whose value the fast paths are sure of, and that has the shape `T` wants, is read
+/// without serde-saphyr's deserializer (a fifth of the cost; every render reads its overlay);
+/// anything else, and every error, goes through serde-saphyr ([`from_str_reference`]), which
+/// the tests hold this to.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let limits = Limits::default();
+    let fast = lines::build(text, &limits).or_else(|| events::build(text, &limits));
+    match fast.flatten().map(serde_json::from_value) {
+        Some(Ok(typed)) => Ok(typed),
+        _ => from_str_reference(text),
+    }
+}
+
+/// [`from_str`] by serde-saphyr alone, without the fast path.
+pub fn from_str_reference<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let options = serde_saphyr::options! { legacy_octal_numbers: true };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| tidy(&e.to_string()))
 }
