@@ -486,10 +486,19 @@ const STRINGS: &[&str] = &[
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
+    // Several lines (block scalars): leading spaces, empty lines, trailing spaces and tabs, line
+    // breaks at the end, and now and then a character a block scalar cannot hold.
+    let lines = (
+        " {0,2}",
+        prop::collection::vec("[ -~\t]{0,5}|[ -~\t\r\u{80}-\u{a0}\u{2028}]{0,3}", 1..4),
+        "\n{0,3}",
+    )
+        .prop_map(|(lead, lines, trail)| format!("{lead}{}{trail}", lines.join("\n")));
     let string = prop_oneof![
         3 => prop::sample::select(STRINGS).prop_map(str::to_string),
         1 => "\\PC{0,6}",
         1 => "[ -~\t\r\u{80}-\u{a0}\u{2028}]{0,6}",
+        1 => lines,
     ];
     let leaf = prop_oneof![
         Just(Value::Null),

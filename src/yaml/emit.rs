@@ -5,10 +5,11 @@
 //! indentation, a mapping or sequence inside a sequence starting on the `- ` line, `{}` and `[]`
 //! for empty collections. Strings are plain when serde-saphyr's rules allow (`.`, `#` and `-`
 //! alone single-quoted, as it does; the rules are in `quoting`), else double-quoted with its
-//! escapes. Anything else
-//! (a string with a line break, which becomes a block scalar, or a float) is left to
-//! serde-saphyr: [`write`] says `None`. The property tests in `tests/fast_paths.rs` hold the
-//! output to serde-saphyr's byte for byte.
+//! escapes. A string of several lines is a literal block scalar (`|`, with serde-saphyr's
+//! indentation and chomping indicators), or double-quoted when it holds a character a block
+//! cannot (a carriage return, say). Anything else (a float, a root string of several lines) is
+//! left to serde-saphyr: [`write`] says `None`. The property tests in `tests/fast_paths.rs`
+//! hold the output to serde-saphyr's byte for byte.
 
 use std::fmt::Write as _;
 
@@ -100,8 +101,7 @@ fn entries(map: &Map<String, Value>, at: usize, inline: bool, out: &mut String) 
             }
             other => {
                 out.push(' ');
-                self::value(other, out)?;
-                out.push('\n');
+                self::value(other, at + 2, out)?;
             }
         }
     }
@@ -118,23 +118,73 @@ fn items(items: &[Value], at: usize, inline: bool, out: &mut String) -> Option<(
         match item {
             Value::Object(m) if !m.is_empty() => entries(m, at + 2, true, out)?,
             Value::Array(nested) if !nested.is_empty() => self::items(nested, at + 2, true, out)?,
-            other => {
-                self::value(other, out)?;
-                out.push('\n');
-            }
+            other => self::value(other, at + 2, out)?,
         }
     }
     Some(())
 }
 
-/// A scalar or an empty collection on the current line.
-fn value(value: &Value, out: &mut String) -> Option<()> {
+/// A scalar or an empty collection on the current line, and the line's end; a string of
+/// several lines as a literal block scalar whose lines are at `body` spaces.
+fn value(value: &Value, body: usize, out: &mut String) -> Option<()> {
     match value {
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
+        Value::String(s) if s.contains('\n') => {
+            if is_block_safe(s) {
+                literal(s, body, out);
+                return Some(());
+            }
+            quoted(s, out);
+        }
         scalar => self::scalar(scalar, out)?,
     }
+    out.push('\n');
     Some(())
+}
+
+/// What serde-saphyr writes in a block scalar: no `\r`, no character that needs an escape,
+/// and not NEL, LS, PS or a byte order mark.
+fn is_block_safe(s: &str) -> bool {
+    s.chars().all(|c| match c {
+        '\n' | '\t' => true,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
+        c => matches!(
+            u32::from(c),
+            0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x0010_FFFF
+        ),
+    })
+}
+
+/// A literal block scalar as serde-saphyr writes it: `|`, the indentation indicator when the
+/// first line that has content starts with spaces, the chomping indicator by the number of
+/// line breaks at the end, then the lines at `body` spaces (empty lines bare).
+fn literal(s: &str, body: usize, out: &mut String) {
+    let content = s.trim_end_matches('\n');
+    let trailing = s.len() - content.len();
+    out.push('|');
+    let first = content.split('\n').find(|line| !line.is_empty());
+    if first.is_some_and(|line| line.starts_with(' ')) {
+        out.push('2');
+    }
+    match trailing {
+        0 => out.push('-'),
+        1 if !content.is_empty() => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    if content.is_empty() {
+        (0..trailing).for_each(|_| out.push('\n'));
+        return;
+    }
+    for line in content.split('\n') {
+        if !line.is_empty() {
+            indent(out, body);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    (1..trailing).for_each(|_| out.push('\n'));
 }
 
 fn scalar(value: &Value, out: &mut String) -> Option<()> {
@@ -155,7 +205,7 @@ fn scalar(value: &Value, out: &mut String) -> Option<()> {
                 quoted(s, out);
             }
         }
-        // Floats, block scalars.
+        // Floats; strings of several lines outside a mapping or sequence.
         _ => return None,
     }
     Some(())
