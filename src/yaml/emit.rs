@@ -44,6 +44,7 @@ fn node(value: &Value, out: &mut String) -> Option<()> {
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Object(_) | Value::Array(_) => return None,
+        Value::String(s) if s.contains('\n') => return None,
         scalar => self::scalar(scalar, out)?,
     }
     out.push('\n');
@@ -194,7 +195,8 @@ fn scalar(value: &Value, out: &mut String) -> Option<()> {
         Value::Number(n) if n.is_u64() || n.is_i64() => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) if !s.contains('\n') => {
+        // One line: a string of several lines never comes here (see `value` and `node`).
+        Value::String(s) => {
             if matches!(s.as_str(), "." | "#" | "-") {
                 out.push('\'');
                 out.push_str(s);
@@ -205,8 +207,8 @@ fn scalar(value: &Value, out: &mut String) -> Option<()> {
                 quoted(s, out);
             }
         }
-        // Floats; strings of several lines outside a mapping or sequence.
-        _ => return None,
+        // Floats; collections are written by the callers.
+        Value::Number(_) | Value::Array(_) | Value::Object(_) => return None,
     }
     Some(())
 }
