@@ -15,7 +15,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::quoting::{escape_double_quoted, is_plain_safe, is_plain_value_safe};
+use super::quoting::{
+    escape_double_quoted, is_block_scalar_safe, is_plain_safe, is_plain_value_safe,
+};
 
 /// The YAML text serde-saphyr writes for `value`, or `None` when it is not sure.
 pub fn write(value: &Value) -> Option<String> {
@@ -132,7 +134,7 @@ fn value(value: &Value, body: usize, out: &mut String) -> Option<()> {
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
         Value::String(s) if s.contains('\n') => {
-            if is_block_safe(s) {
+            if is_block_scalar_safe(s) {
                 literal(s, body, out);
                 return Some(());
             }
@@ -144,19 +146,6 @@ fn value(value: &Value, body: usize, out: &mut String) -> Option<()> {
     Some(())
 }
 
-/// What serde-saphyr writes in a block scalar: no `\r`, no character that needs an escape,
-/// and not NEL, LS, PS or a byte order mark.
-fn is_block_safe(s: &str) -> bool {
-    s.chars().all(|c| match c {
-        '\n' | '\t' => true,
-        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
-        c => matches!(
-            u32::from(c),
-            0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x0010_FFFF
-        ),
-    })
-}
-
 /// A literal block scalar as serde-saphyr writes it: `|`, the indentation indicator when the
 /// first line that has content starts with spaces, the chomping indicator by the number of
 /// line breaks at the end, then the lines at `body` spaces (empty lines bare).
@@ -166,6 +155,7 @@ fn literal(s: &str, body: usize, out: &mut String) {
     out.push('|');
     let first = content.split('\n').find(|line| !line.is_empty());
     if first.is_some_and(|line| line.starts_with(' ')) {
+        // The indentation step, which the lines would otherwise not show.
         out.push('2');
     }
     match trailing {

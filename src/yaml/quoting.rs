@@ -1,7 +1,7 @@
-//! When serde-saphyr writes a string plain, and how it escapes one it double-quotes: its rules,
-//! ported from serde-saphyr 2.2.0 `src/ser/quoting.rs` (MIT OR Apache-2.0) with overhelm's
-//! settings (YAML 1.1 ambiguity for values, so that `on`, `y`, `0755`, `1e3`, `12:30:00`
-//! stay strings for Kubernetes). `emit` uses them to write what serde-saphyr writes; the
+//! When serde-saphyr writes a string plain or as a block scalar, and how it escapes one it
+//! double-quotes: its rules, ported from serde-saphyr 2.2.0 `src/ser/quoting.rs` (MIT OR
+//! Apache-2.0) with overhelm's settings (YAML 1.1 ambiguity for values, so that `on`, `y`,
+//! `0755`, `1e3`, `12:30:00` stay strings for Kubernetes). `emit` uses them to write what serde-saphyr writes; the
 //! property tests in `tests/fast_paths.rs` compare the two byte for byte, so an upgrade of
 //! serde-saphyr that changes its rules fails the tests rather than the output.
 
@@ -306,6 +306,20 @@ fn is_control_which_needs_escaping(ch: char) -> bool {
             ch,
             '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}'
         )
+}
+
+/// Whether serde-saphyr writes a string of several lines as a block scalar: not with a
+/// carriage return or a character that needs an escape, nor NEL, LS, PS or a byte order mark
+/// (it double-quotes those).
+pub(super) fn is_block_scalar_safe(s: &str) -> bool {
+    s.chars().all(|c| match c {
+        '\n' | '\t' => true,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
+        c => matches!(
+            u32::from(c),
+            0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x0010_FFFF
+        ),
+    })
 }
 
 pub(super) fn escape_double_quoted(s: &str, out: &mut String) {
