@@ -84,7 +84,6 @@ where
     let queue = Queue {
         state: Mutex::new(QueueState {
             jobs: VecDeque::new(),
-            next: 0,
             closed: false,
         }),
         ready: Condvar::new(),
@@ -156,10 +155,8 @@ struct Queue<T> {
 }
 
 struct QueueState<T> {
-    /// Blocks not taken yet, with their position among all blocks.
-    jobs: VecDeque<(usize, Block<T>)>,
-    /// The position of the next block given.
-    next: usize,
+    /// Blocks not taken yet, in order.
+    jobs: VecDeque<Block<T>>,
     /// True once no more blocks will come.
     closed: bool,
 }
@@ -172,11 +169,7 @@ impl<T> Queue<T> {
     }
 
     fn push(&self, block: Block<T>) {
-        let mut state = self.lock();
-        let i = state.next;
-        state.next += 1;
-        state.jobs.push_back((i, block));
-        drop(state);
+        self.lock().jobs.push_back(block);
         self.ready.notify_one();
     }
 
@@ -191,7 +184,8 @@ impl<T> Queue<T> {
         self.ready.notify_all();
     }
 
-    /// Takes blocks until the queue is closed and empty; their results, with their positions.
+    /// Takes blocks until the queue is closed and empty; their results, with the positions of
+    /// their first items.
     fn work<R>(&self, f: &impl Fn(Block<T>) -> R) -> Vec<(usize, R)> {
         let mut done = Vec::new();
         loop {
@@ -207,7 +201,7 @@ impl<T> Queue<T> {
             };
             drop(state);
             match job {
-                Some((i, block)) => done.push((i, f(block))),
+                Some(block) => done.push((block.start, f(block))),
                 None => return done,
             }
         }
