@@ -127,10 +127,16 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Value>, String> {
     // Most manifests are built from their lines (`yaml/lines.rs`), most of the rest from the
     // parser's events (`yaml/events.rs`); anything unusual, and every error, goes through
     // serde-saphyr.
-    if let Some(value) = lines::build(text, limits).or_else(|| events::build(text, limits)) {
+    if let Some(value) = build_fast(text, limits) {
         return Ok(value.into_iter().collect());
     }
     parse_reference(text, limits)
+}
+
+/// The value of `text` (none for an empty or comment-only text) built by the fast paths, lines
+/// first, then events; `None` when neither is sure.
+fn build_fast(text: &str, limits: &Limits) -> Option<Option<Value>> {
+    lines::build(text, limits).or_else(|| events::build(text, limits))
 }
 
 /// [`parse`] by serde-saphyr alone, without the fast path: what `parse` must always equal (the
@@ -165,9 +171,10 @@ pub fn check_lines<'t>(text: &'t str, limits: &Limits) -> Option<RootKind<'t>> {
 /// anything else, and every error, goes through serde-saphyr ([`from_str_reference`]), which
 /// the tests hold this to.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let limits = Limits::default();
-    let fast = lines::build(text, &limits).or_else(|| events::build(text, &limits));
-    match fast.flatten().map(serde_json::from_value) {
+    match build_fast(text, &Limits::default())
+        .flatten()
+        .map(serde_json::from_value)
+    {
         Some(Ok(typed)) => Ok(typed),
         _ => from_str_reference(text),
     }
