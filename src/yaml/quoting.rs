@@ -1,9 +1,10 @@
 //! When serde-saphyr writes a string plain or as a block scalar, and how it escapes one it
 //! double-quotes: its rules, ported from serde-saphyr 2.2.0 `src/ser/quoting.rs` (MIT OR
 //! Apache-2.0) with overhelm's settings (YAML 1.1 ambiguity for values, so that `on`, `y`,
-//! `0755`, `1e3`, `12:30:00` stay strings for Kubernetes). `emit` uses them to write what serde-saphyr writes; the
-//! property tests in `tests/fast_paths.rs` compare the two byte for byte, so an upgrade of
-//! serde-saphyr that changes its rules fails the tests rather than the output.
+//! `0755`, `1e3`, `12:30:00` stay strings for Kubernetes). `emit` uses them to write what
+//! serde-saphyr writes; the property tests in `tests/fast_paths.rs` compare the two byte for
+//! byte, so an upgrade of serde-saphyr that changes its rules fails the tests rather than the
+//! output.
 
 use std::fmt::Write as _;
 
