@@ -46,6 +46,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
         }
         Err(_) => rendered.output.write_to(&mut std::io::stdout().lock())?,
     }
+    // The process ends right after this, and its memory goes back to the system at once: freeing
+    // the output's documents one by one and unmapping the input first only adds to the run
+    // (side by side: 500 MB 14 ms, 50 MB 1.5 ms, 5 MB 0.06 ms).
+    std::mem::forget(rendered);
+    std::mem::forget(source);
     Ok(Outcome::Success)
 }
 
