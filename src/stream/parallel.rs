@@ -72,9 +72,11 @@ pub struct Block<T> {
 /// Runs `f` on blocks of the items `produce` gives, while it is still giving them: each item
 /// comes with its weight (bytes of text), a block closes at `BLOCK_BYTES`, and once
 /// `MIN_PARALLEL_BYTES` have come, workers on the other cores take the blocks as they close;
-/// the calling thread produces, then works too. Results in the order of the blocks. So work on
-/// the first documents of an input overlaps reading the rest, and a small input stays on the
-/// calling thread. An error of `produce` drops the blocks not started and is returned.
+/// the calling thread produces, then works too. Once every block is in, a block taken may be
+/// only its first part, the rest taken as a block of its own (`QueueState::take`): one result
+/// per block worked on, in the order of the items. So work on the first documents of an input
+/// overlaps reading the rest, and a small input stays on the calling thread. An error of
+/// `produce` drops the blocks not started and is returned.
 pub fn fed<T, R, E, P, F>(produce: P, f: F) -> Result<Vec<R>, E>
 where
     T: Send,
