@@ -236,3 +236,20 @@ pub struct GenerateArgs {
 pub fn parse() -> Cli {
     Cli::parse()
 }
+
+impl Cli {
+    /// The deepest nesting the command accepts in a document (`--max-depth`, or the default for
+    /// commands without it): what the stack it runs on must hold ([`crate::stack`]).
+    pub fn max_depth(&self) -> usize {
+        match &self.command {
+            None => self.render.limits.max_depth,
+            Some(Command::Render(args)) => args.limits.max_depth,
+            Some(Command::Template(args)) => args.limits.max_depth,
+            Some(Command::Budget(args)) => args.limits.max_depth,
+            Some(Command::Argocd(ArgocdCommand::Generate(args))) => args.limits.max_depth,
+            Some(Command::Check(_) | Command::Diff(_) | Command::Values(_)) => {
+                Limits::default().max_depth
+            }
+        }
+    }
+}

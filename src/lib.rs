@@ -27,6 +27,7 @@ pub mod names;
 pub mod overlay;
 pub mod quantity;
 pub mod render;
+pub mod stack;
 pub mod steps;
 pub mod stream;
 pub mod values;

@@ -1,10 +1,10 @@
 //! The `overhelm` binary: parse the arguments, run the command, map the result to an exit code
 //! (0 success, 1 golden drift, 2 any error).
 //!
-//! The command runs on a thread with a large stack: documents are parsed recursively, and the
-//! main thread's stack (often 8 MiB) would crash, not fail, on nesting a few hundred levels
-//! deeper than `--max-depth`'s default in a debug build. The stack is reserved address space;
-//! only the pages a deep document really uses cost memory.
+//! Documents are parsed recursively, so the command runs on the main thread only when its stack
+//! (`RLIMIT_STACK`) holds the deepest nesting `--max-depth` allows ([`overhelm::stack`]), else
+//! on a thread with a large stack: a deep document then fails with its error, never crashes.
+//! That stack is reserved address space; only the pages a deep document really uses cost memory.
 //!
 //! A panic (a bug) is an error like any other: exit 2, nothing on stdout, and a message that
 //! names where it happened but never the panic's text, which could quote document content
@@ -29,12 +29,22 @@ fn main() -> ExitCode {
             "internal error{at}; this is a bug in overhelm, please report it (the message is withheld because it could quote a document)"
         ));
     }));
+    // A large file on stdin (`overhelm render < file`): another core wakes while the arguments
+    // and the overlays are read.
+    overhelm::stream::warm_up(overhelm::commands::stdin_file_len());
+    let cli = overhelm::cli::parse();
+    let depth = cli.max_depth();
+    if overhelm::stack::main_thread_holds(depth) {
+        // A panic has been reported by the hook; it ends the run like any other error.
+        let result = std::panic::catch_unwind(|| commands::run(cli));
+        return ExitCode::from(result.map_or(2, exit_code));
+    }
     // The command's thread ends the process itself: handing its result back would wake this
     // thread on another core first (about 0.1 ms, a tenth of a small render's fixed cost).
     let worker = std::thread::Builder::new()
         .name("overhelm".into())
         .stack_size(overhelm::stream::STACK_BYTES)
-        .spawn(|| std::process::exit(exit_code(commands::run(overhelm::cli::parse())).into()));
+        .spawn(|| std::process::exit(exit_code(commands::run(cli)).into()));
     match worker {
         Ok(handle) => {
             // Meanwhile, on this otherwise idle thread: the core count, which the command's
@@ -44,7 +54,14 @@ fn main() -> ExitCode {
             let _ = handle.join();
             ExitCode::from(2)
         }
-        Err(_) => ExitCode::from(exit_code(commands::run(overhelm::cli::parse()))),
+        Err(err) => {
+            commands::report_error(&anyhow::anyhow!(
+                "cannot start the command's thread ({err}): its stack of {} MiB holds --max-depth {}, which this process's stack (`ulimit -s`) does not; lower --max-depth or raise `ulimit -s`",
+                overhelm::stream::STACK_BYTES >> 20,
+                depth
+            ));
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -57,7 +57,7 @@ pub fn prepare<'a>(
         give(Piece::Borrowed(input));
         Ok::<(), Infallible>(())
     };
-    match prepare_fed(whole, overlay, ctx, limits) {
+    match prepare_fed(whole, input.len(), overlay, ctx, limits) {
         Ok(prepared) => prepared,
         Err(never) => match never {},
     }
@@ -65,10 +65,12 @@ pub fn prepare<'a>(
 
 /// [`prepare`] on the input `produce` gives piece by piece, in order (each piece whole
 /// documents, see [`Cutter`]): when only steps that run document by document are asked for, the
-/// work starts while `produce` is still giving them (reading the input, say). An error of
-/// `produce` comes before any other.
+/// work starts while `produce` is still giving them (reading the input, say). `expected` is the
+/// size of the input when known (a file's), else 0. An error of `produce` comes before any
+/// other.
 pub fn prepare_fed<'a, E>(
     produce: impl FnOnce(&mut dyn FnMut(Piece<'a>)) -> std::result::Result<(), E>,
+    expected: usize,
     overlay: &Overlay,
     ctx: &Context,
     limits: &'a Limits,
@@ -88,9 +90,8 @@ pub fn prepare_fed<'a, E>(
     let fusable: Vec<&dyn Fusable> = fusable.iter().map(AsRef::as_ref).collect();
     let whole = &steps[..first_fused];
     if whole.is_empty() {
-        return Ok(
-            fused::run(&fusable, produce)?.map(|(output, reports)| Prepared { output, reports })
-        );
+        return Ok(fused::run(&fusable, expected, produce)?
+            .map(|(output, reports)| Prepared { output, reports }));
     }
     let mut docs = Vec::new();
     produce(&mut |doc| docs.push(doc))?;
@@ -110,7 +111,7 @@ fn whole_then_fused<'a>(
     let mut reports = steps::run(whole, &mut stream, ctx)?;
     stream.release(|kind| fusable.iter().any(|step| step.wants(kind)));
     let docs = stream.into_docs();
-    let given = fused::run(fusable, |give| {
+    let given = fused::run(fusable, 0, |give| {
         docs.into_iter().for_each(give);
         Ok::<(), Infallible>(())
     });

@@ -396,6 +396,93 @@ fn nesting_ten_thousand_deep_is_stopped_by_the_depth_limit() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 10000"));
 }
 
+/// Runs overhelm as [`run`] does, under `ulimit -s` of `kib` KiB (the main thread's stack);
+/// `None` where the shell may not set it.
+#[cfg(target_os = "linux")]
+fn run_with_stack(kib: u64, args: &[&str], input: &[u8]) -> Option<Output> {
+    let bin = common::bin();
+    let kib = kib.to_string();
+    let script = r#"ulimit -s "$1" 2>/dev/null || exit 97; shift; exec "$@""#;
+    let mut sh = vec!["-c", script, "sh", &kib, bin.to_str().expect("binary path")];
+    sh.extend_from_slice(args);
+    let log = tempfile::tempdir().expect("log dir");
+    let mut child = Command::new("sh")
+        .args(&sh)
+        .current_dir(common::root())
+        .env_remove("OVERHELM_OVERLAY")
+        .env("OVERHELM_LOG", log.path().join("error.log"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sh");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer");
+    (out.status.code() != Some(97)).then_some(out)
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_main_thread_runs_a_command_only_when_its_stack_holds_the_deepest_document() {
+    // Under a `ulimit -s` just large enough for --max-depth (`stack::needed`), the command runs
+    // on the main thread: documents right at that depth, of the shapes that take the most stack
+    // per level (flow collections, which only the full parser reads), must pass there without
+    // a crash: rendered, rewritten, and compared by `diff`. One KiB less, the command gets its
+    // own thread and passes too.
+    for depth in [64usize, 256] {
+        let n = depth - 2;
+        let flow_seq = format!("kind: A\nx: {}{}\n", "[".repeat(n), "]".repeat(n));
+        let flow_map = format!("kind: A\nx: {}1{}\n", "{a: ".repeat(n), "}".repeat(n));
+        let workload = format!(
+            "kind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: nginx}}]\nx: {}{}\n",
+            "[".repeat(n - 1),
+            "]".repeat(n - 1)
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old, new) = (dir.path().join("old.yaml"), dir.path().join("new.yaml"));
+        std::fs::write(&old, &flow_map).expect("write old");
+        std::fs::write(&new, flow_map.replace("1}", "2}")).expect("write new");
+        let (old, new) = (old.to_str().expect("path"), new.to_str().expect("path"));
+        let max_depth = depth.to_string();
+        let needed = overhelm::stack::needed(depth) >> 10;
+        for kib in [needed, needed - 1] {
+            for (input, overlay) in [
+                (&flow_seq, None),
+                (&flow_map, None),
+                (&workload, Some(MIRRORS)),
+            ] {
+                let mut args = vec!["render", "--max-depth", &max_depth];
+                args.extend(overlay.map(|f| ["-f", f]).into_iter().flatten());
+                let Some(out) = run_with_stack(kib, &args, input.as_bytes()) else {
+                    eprintln!("skipped: the shell may not set `ulimit -s {kib}`");
+                    return;
+                };
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success(), "{args:?} at {kib} KiB: {err}");
+                if overlay.is_none() {
+                    assert_eq!(out.stdout, input.as_bytes());
+                } else {
+                    assert!(
+                        String::from_utf8_lossy(&out.stdout)
+                            .contains("image: harbor.example:8443/dockerhub-proxy/library/nginx"),
+                        "{args:?}"
+                    );
+                }
+            }
+            if depth == 256 {
+                let out = run_with_stack(kib, &["diff", old, new], b"").expect("ulimit");
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(1), "diff at {kib} KiB: {err}");
+            }
+        }
+    }
+}
+
 #[test]
 fn deep_documents_in_a_large_stream_pass_on_every_core() {
     // Past 256 KiB documents are read, parsed and checked on worker threads: their stacks must

@@ -30,17 +30,25 @@ pub struct Source {
     file: Option<std::fs::File>,
     buf: Buffer,
     what: String,
+    /// The input's size when known (a file's), else 0.
+    expected: usize,
 }
 
 impl Source {
     /// Opens a file, or stdin for `-`; `what` names the input in errors.
     pub fn open(path: &Path, what: &str) -> anyhow::Result<Source> {
-        let (file, buf) = input_file(path)?;
+        let (file, buf, expected) = input_file(path)?;
         Ok(Source {
             file,
             buf,
             what: what.to_owned(),
+            expected,
         })
+    }
+
+    /// The input's size in bytes when known before reading (a file), else 0.
+    pub fn expected(&self) -> usize {
+        self.expected
     }
 
     /// Reads the input to its end, giving each piece on in order as soon as it is in.
@@ -154,6 +162,7 @@ mod tests {
             file: Some(file),
             buf: Buffer::Heap(vec![0; buffer]),
             what: "the test stream".into(),
+            expected: text.len(),
         }
     }
 

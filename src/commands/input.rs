@@ -9,6 +9,7 @@
 //! small files, and other systems, read into a `Vec`.
 
 use std::io::Read as _;
+use std::os::fd::AsFd as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -117,17 +118,21 @@ fn reading(path: &Path) -> String {
 /// Opens a file, or stdin for `-`, with a buffer to read it into ([`super::feed`]): the file's
 /// size for a regular file, else (a pipe) a reservation of address space, which costs nothing
 /// until written (an input that outgrows it has its rest read apart). A closed stdin is read at
-/// once: no file, and the buffer holds the input.
-pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, Buffer)> {
+/// once: no file, and the buffer holds the input. Also the file's size, when known.
+pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, Buffer, usize)> {
     let file = match open(path)? {
         Ok(file) => file,
-        Err(bytes) => return Ok((None, Buffer::Heap(bytes))),
+        Err(bytes) => {
+            let len = bytes.len();
+            return Ok((None, Buffer::Heap(bytes), len));
+        }
     };
     let size = known_size(&file);
+    let expected = size.unwrap_or(0);
     #[cfg(target_os = "linux")]
     if let Some(map) = mapping(size) {
         let len = map.len();
-        return Ok((Some(file), Buffer::Mapped { map, len }));
+        return Ok((Some(file), Buffer::Mapped { map, len }, expected));
     }
     // Never an abort: when even the `Vec` cannot be had, it is empty, and the reader reads the
     // input into memory of its own, which fails with an error. A `Vec` cannot reserve address
@@ -137,7 +142,18 @@ pub(super) fn input_file(path: &Path) -> anyhow::Result<(Option<std::fs::File>, 
     if heap.try_reserve_exact(size).is_ok() {
         heap.resize(size, 0);
     }
-    Ok((Some(file), Buffer::Heap(heap)))
+    Ok((Some(file), Buffer::Heap(heap), expected))
+}
+
+/// The size of stdin when it is a regular file (`overhelm render < file`), else 0.
+pub fn stdin_file_len() -> u64 {
+    std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len())
 }
 
 /// A regular file's size; `None` for a pipe, or any input whose size is unknown (a pipe is

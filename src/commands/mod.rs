@@ -19,7 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
-pub use input::{read_input, utf8, utf8_owned};
+pub use input::{read_input, stdin_file_len, utf8, utf8_owned};
 
 /// How a successful command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

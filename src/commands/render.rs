@@ -21,7 +21,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<Outcome> {
     let ctx = args.release.context();
     let limits = args.limits.limits();
     let mut source = Source::open(Path::new("-"), super::STDIN_STREAM)?;
-    let rendered = prepare_fed(|give| source.pieces(give), &overlay, &ctx, &limits)??;
+    let expected = source.expected();
+    let rendered = prepare_fed(
+        |give| source.pieces(give),
+        expected,
+        &overlay,
+        &ctx,
+        &limits,
+    )??;
     super::print_warnings(&rendered.reports);
     if let Some(target) = &args.report {
         write_report(target, &report_text(&rendered.reports))?;

@@ -195,11 +195,14 @@ pub type Outcome<'a> = Result<(Finished<'a>, Vec<Report>)>;
 /// Runs `steps` (in order) over the documents `produce` gives, document by document, while it
 /// is still giving them (`produce` may be reading the input), then their end checks, and gives
 /// the output and the steps' reports; or the error of `produce`, which comes before any other.
+/// `expected`: the bytes of text `produce` is known to give, 0 when unknown ([`stream::fed`]).
 pub fn run<'a, E>(
     steps: &[&dyn Fusable],
+    expected: usize,
     produce: impl FnOnce(&mut dyn FnMut(Document<'a>)) -> Result<(), E>,
 ) -> Result<Outcome<'a>, E> {
     let blocks = stream::fed(
+        expected,
         |give| {
             produce(&mut |doc| {
                 let weight = doc.raw().len() + 64;

@@ -27,7 +27,7 @@ pub use document::{
     reads,
 };
 pub use finished::Finished;
-pub use parallel::{Block, STACK_BYTES, cores, fed};
+pub use parallel::{Block, STACK_BYTES, cores, fed, warm_up};
 pub use split::{Chunk, Cutter, Piece, last_separator, split};
 
 use crate::error::Result;

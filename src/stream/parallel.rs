@@ -14,6 +14,7 @@ use std::convert::Infallible;
 use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Stack of every thread that parses: documents (and overlays) are parsed recursively, and a
 /// thread must hold the deepest nesting `--max-depth` allows without crashing, even in a debug
@@ -29,6 +30,20 @@ const MIN_PARALLEL_BYTES: usize = 256 << 10;
 pub fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+}
+
+/// Before a parallel pass over an input of `len` bytes known from the start (a file on stdin):
+/// when that is enough to spread, learns the core count on another thread at once. That thread
+/// wakes another core while the arguments and the overlays are read, so that the pass's helper,
+/// started as soon as its input is opened ([`fed`]), finds that core awake. On the virtual
+/// machines measured, a core idle since the process started took up to milliseconds to wake
+/// for a helper (README, Performance); a pipe, whose writer needs a core too, gains nothing.
+pub fn warm_up(len: u64) {
+    if len >= MIN_PARALLEL_BYTES as u64 {
+        let _ = std::thread::Builder::new().spawn(|| {
+            cores();
+        });
+    }
 }
 
 /// `items.into_iter().map(f)`, spread over threads in blocks by `weight` ([`fed`]); results in
@@ -47,7 +62,7 @@ where
         }
         Ok::<(), Infallible>(())
     };
-    let blocks = fed(give_all, |block| {
+    let blocks = fed(0, give_all, |block| {
         block.items.into_iter().map(&f).collect::<Vec<R>>()
     });
     blocks
@@ -56,6 +71,10 @@ where
         .flatten()
         .collect()
 }
+
+/// How long a worker started with [`fed`] waits awake for the first block; it comes in about
+/// 0.3 ms (the first piece read and cut).
+const FIRST_BLOCK_SPIN: Duration = Duration::from_millis(1);
 
 /// About this many bytes of text per block of [`fed`]: small enough that two threads finish
 /// together, large enough that taking a block costs nothing next to its work.
@@ -75,9 +94,11 @@ pub struct Block<T> {
 /// the calling thread produces, then works too. Once every block is in, a block taken may be
 /// only its first part, the rest taken as a block of its own (`QueueState::take`): one result
 /// per block worked on, in the order of the items. So work on the first documents of an input
-/// overlaps reading the rest, and a small input stays on the calling thread. An error of
+/// overlaps reading the rest, and a small input stays on the calling thread. When `produce` is
+/// known to give at least `MIN_PARALLEL_BYTES` (`expected`, a file's size; 0 when unknown), the
+/// workers start at once and wait for the first block awake (`Queue::await_first`). An error of
 /// `produce` drops the blocks not started and is returned.
-pub fn fed<T, R, E, P, F>(produce: P, f: F) -> Result<Vec<R>, E>
+pub fn fed<T, R, E, P, F>(expected: usize, produce: P, f: F) -> Result<Vec<R>, E>
 where
     T: Send,
     R: Send,
@@ -96,7 +117,11 @@ where
     // Other threads leave their results here instead of being joined: the scope's end waits
     // only for their work, not for the system to end each thread.
     let finished = Mutex::new(Vec::new());
+    let early = expected >= MIN_PARALLEL_BYTES;
     let worker = || {
+        if early {
+            queue.await_first();
+        }
         let done = std::panic::catch_unwind(AssertUnwindSafe(|| queue.work(&f)));
         finished
             .lock()
@@ -104,7 +129,19 @@ where
             .push(done);
     };
     let (produced, mut all) = std::thread::scope(|scope| {
-        let mut helped = false;
+        let help = || {
+            queue.lock().threads = cores();
+            for _ in 1..cores() {
+                // Without another thread the calling thread does it all.
+                let _ = std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, worker);
+            }
+        };
+        let mut helped = early;
+        if early {
+            help();
+        }
         let mut block = Block {
             start: 0,
             items: Vec::new(),
@@ -126,13 +163,7 @@ where
                 weight = 0;
                 if !helped && total >= MIN_PARALLEL_BYTES {
                     helped = true;
-                    queue.lock().threads = cores();
-                    for _ in 1..cores() {
-                        // Without another thread the calling thread does it all.
-                        let _ = std::thread::Builder::new()
-                            .stack_size(STACK_BYTES)
-                            .spawn_scoped(scope, worker);
-                    }
+                    help();
                 }
             }
         });
@@ -219,6 +250,20 @@ impl<T> Queue<T> {
         self.ready.notify_all();
     }
 
+    /// Waits, awake, for the first block (or the end), at most `FIRST_BLOCK_SPIN`: a worker
+    /// started before the input is read would otherwise sleep, and its core with it.
+    fn await_first(&self) {
+        let start = Instant::now();
+        while start.elapsed() < FIRST_BLOCK_SPIN {
+            let state = self.lock();
+            if !state.jobs.is_empty() || state.closed {
+                return;
+            }
+            drop(state);
+            std::thread::yield_now();
+        }
+    }
+
     /// Takes blocks until the queue is closed and empty; their results, with the positions of
     /// their first items.
     fn work<R>(&self, f: &impl Fn(Block<T>) -> R) -> Vec<(usize, R)> {
@@ -247,10 +292,17 @@ impl<T> Queue<T> {
 mod tests {
     use super::*;
 
+    /// `expected` for [`fed`]: unknown, and large enough that the workers start at once.
+    const EXPECTED: [usize; 2] = [0, 1 << 30];
+
     #[test]
     fn fed_blocks_cover_every_item_once_in_order() {
-        for n in [0usize, 1, 2, 7, 5000] {
+        for (n, expected) in [0usize, 1, 2, 7, 5000]
+            .into_iter()
+            .flat_map(|n| EXPECTED.map(|e| (n, e)))
+        {
             let out = fed(
+                expected,
                 |give| {
                     (0..n).for_each(|i| give(i, 1 << 10));
                     Ok::<(), ()>(())
@@ -323,15 +375,21 @@ mod tests {
 
     #[test]
     fn fed_returns_the_producers_error() {
-        // Past the size where other threads start: they must stop, and the error come back.
-        let out = fed(
-            |give| {
-                (0..5000).for_each(|i| give(i, 1 << 10));
-                Err("broken")
-            },
-            |b| b.items.len(),
-        );
-        assert_eq!(out.unwrap_err(), "broken");
+        // Past the size where other threads start: they must stop, and the error come back;
+        // workers started at once stop too when it comes before any block.
+        for expected in EXPECTED {
+            for n in [0, 5000] {
+                let out = fed(
+                    expected,
+                    |give| {
+                        (0..n).for_each(|i| give(i, 1 << 10));
+                        Err("broken")
+                    },
+                    |b| b.items.len(),
+                );
+                assert_eq!(out.unwrap_err(), "broken");
+            }
+        }
     }
 
     #[test]
@@ -339,20 +397,23 @@ mod tests {
         // Past the size where other threads start, a block taken by another thread panics;
         // the calling thread is slow on its own blocks, so the others surely take some.
         let caller = std::thread::current().id();
-        let out = std::panic::catch_unwind(|| {
-            fed(
-                |give| {
-                    (0..5000).for_each(|i| give(i, 1 << 10));
-                    Ok::<(), ()>(())
-                },
-                |b| {
-                    assert_eq!(std::thread::current().id(), caller, "block at {}", b.start);
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                    b.start
-                },
-            )
-        });
-        assert_eq!(out.is_err(), cores() > 1);
+        for expected in EXPECTED {
+            let out = std::panic::catch_unwind(|| {
+                fed(
+                    expected,
+                    |give| {
+                        (0..5000).for_each(|i| give(i, 1 << 10));
+                        Ok::<(), ()>(())
+                    },
+                    |b| {
+                        assert_eq!(std::thread::current().id(), caller, "block at {}", b.start);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        b.start
+                    },
+                )
+            });
+            assert_eq!(out.is_err(), cores() > 1);
+        }
     }
 
     #[test]
