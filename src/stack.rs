@@ -4,7 +4,7 @@
 //! Documents are parsed, compared and written recursively, so the stack a command needs grows
 //! with the nesting it accepts. The main thread's stack may grow up to `RLIMIT_STACK` (often
 //! 8 MiB), reserved address space like a thread's. Running there saves starting a thread, and at
-//! the end waking a main thread that would only wait (Backstage 1.26 to 1.12 ms, README,
+//! the end waking a main thread that would only wait (Backstage 1.34 to 1.19 ms, README,
 //! Performance); a limit too small for `--max-depth` (a deep `--max-depth`, a low `ulimit -s`)
 //! gets the thread, so a deep document fails with its error or renders, never crashes.
 

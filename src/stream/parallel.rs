@@ -16,10 +16,11 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Stack of every thread that parses: documents (and overlays) are parsed recursively, and a
-/// thread must hold the deepest nesting `--max-depth` allows without crashing, even in a debug
-/// build (the main thread's stack is often 8 MiB). Reserved address space; only the pages a
-/// deep document uses cost memory.
+/// Stack of every thread that parses, but a main thread whose stack was found large enough
+/// ([`crate::stack`]): documents (and overlays) are parsed recursively, and a thread must hold
+/// the deepest nesting `--max-depth` allows without crashing, even in a debug build (the main
+/// thread's stack is often 8 MiB). Reserved address space; only the pages a deep document uses
+/// cost memory.
 pub const STACK_BYTES: usize = 512 << 20;
 
 /// Below this much work in total (bytes of text), everything runs on the calling thread.
@@ -32,12 +33,12 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
-/// Before a parallel pass over an input of `len` bytes known from the start (a file on stdin):
-/// when that is enough to spread, learns the core count on another thread at once. That thread
-/// wakes another core while the arguments and the overlays are read, so that the pass's helper,
-/// started as soon as its input is opened ([`fed`]), finds that core awake. On the virtual
-/// machines measured, a core idle since the process started took up to milliseconds to wake
-/// for a helper (README, Performance); a pipe, whose writer needs a core too, gains nothing.
+/// Before a parallel pass over an input of `len` bytes known from the start (a file on stdin),
+/// when that is enough to spread: starts a thread at once that learns the core count. Measured
+/// on two virtual cores (README, Performance): that thread itself often runs only a millisecond
+/// or two later, but with it the pass's worker, started as soon as the input is opened
+/// ([`fed`]), runs on the other core; without it, that worker at times shared the main thread's
+/// core for 2-3 ms. A pipe gets no such thread: its writer needs a core too, and it was slower.
 pub fn warm_up(len: u64) {
     if len >= MIN_PARALLEL_BYTES as u64 {
         let _ = std::thread::Builder::new().spawn(|| {
