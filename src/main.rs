@@ -29,8 +29,8 @@ fn main() -> ExitCode {
             "internal error{at}; this is a bug in overhelm, please report it (the message is withheld because it could quote a document)"
         ));
     }));
-    // A large file on stdin (`overhelm render < file`): another core wakes while the arguments
-    // and the overlays are read.
+    // A large file on stdin (`overhelm render < file`): a thread started now lets the parallel
+    // pass's worker run on another core (`stream::warm_up`).
     overhelm::stream::warm_up(overhelm::commands::stdin_file_len());
     let cli = overhelm::cli::parse();
     let depth = cli.max_depth();

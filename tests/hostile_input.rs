@@ -12,9 +12,15 @@ use std::process::{Command, Output, Stdio};
 /// Runs overhelm on raw bytes (the input may not be UTF-8), with no overlay from the
 /// environment and the error log in a temporary folder.
 fn run(args: &[&str], input: &[u8]) -> Output {
+    let mut cmd = Command::new(common::bin());
+    cmd.args(args);
+    feed(cmd, input)
+}
+
+/// Runs `cmd` (overhelm, or a shell that starts it) on `input`, as [`run`] says.
+fn feed(mut cmd: Command, input: &[u8]) -> Output {
     let log = tempfile::tempdir().expect("log dir");
-    let mut child = Command::new(common::bin())
-        .args(args)
+    let mut child = cmd
         .current_dir(common::root())
         .env_remove("OVERHELM_OVERLAY")
         .env_remove("HELM_PLUGIN_NAME")
@@ -400,29 +406,12 @@ fn nesting_ten_thousand_deep_is_stopped_by_the_depth_limit() {
 /// `None` where the shell may not set it.
 #[cfg(target_os = "linux")]
 fn run_with_stack(kib: u64, args: &[&str], input: &[u8]) -> Option<Output> {
-    let bin = common::bin();
-    let kib = kib.to_string();
     let script = r#"ulimit -s "$1" 2>/dev/null || exit 97; shift; exec "$@""#;
-    let mut sh = vec!["-c", script, "sh", &kib, bin.to_str().expect("binary path")];
-    sh.extend_from_slice(args);
-    let log = tempfile::tempdir().expect("log dir");
-    let mut child = Command::new("sh")
-        .args(&sh)
-        .current_dir(common::root())
-        .env_remove("OVERHELM_OVERLAY")
-        .env("OVERHELM_LOG", log.path().join("error.log"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sh");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", script, "sh", &kib.to_string()])
+        .arg(common::bin())
+        .args(args);
+    let out = feed(cmd, input);
     (out.status.code() != Some(97)).then_some(out)
 }
 
