@@ -151,19 +151,22 @@ pub fn stdin_file_len() -> u64 {
         .as_fd()
         .try_clone_to_owned()
         .ok()
-        .and_then(|fd| std::fs::File::from(fd).metadata().ok())
-        .filter(std::fs::Metadata::is_file)
-        .map_or(0, |m| m.len())
+        .and_then(|fd| file_len(&std::fs::File::from(fd)))
+        .unwrap_or(0)
+}
+
+/// The length of a regular file; `None` for anything else (a pipe, a terminal).
+fn file_len(file: &std::fs::File) -> Option<u64> {
+    file.metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
 }
 
 /// A regular file's size; `None` for a pipe, or any input whose size is unknown (a pipe is
 /// widened first, see [`super::widen_pipe`]).
 fn known_size(file: &std::fs::File) -> Option<usize> {
-    let size = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+    let size = file_len(file).map(|len| usize::try_from(len).unwrap_or(usize::MAX));
     if size.is_none() {
         super::widen_pipe(file);
     }
