@@ -47,8 +47,8 @@ fn main() -> ExitCode {
         .spawn(|| std::process::exit(exit_code(commands::run(cli)).into()));
     match worker {
         Ok(handle) => {
-            // Meanwhile, on this otherwise idle thread: the core count, which the command's
-            // thread would otherwise read from `/proc` and `/sys` before its first worker starts.
+            // Meanwhile, on this otherwise idle thread: the core count, which the parallel pass's
+            // first worker would otherwise read from `/proc` and `/sys` before taking a block.
             overhelm::stream::cores();
             // Back here only when the command panicked; the panic hook has reported it.
             let _ = handle.join();

@@ -35,10 +35,12 @@ pub fn cores() -> usize {
 
 /// Before a parallel pass over an input of `len` bytes known from the start (a file on stdin),
 /// when that is enough to spread: starts a thread at once that learns the core count. Measured
-/// on two virtual cores (README, Performance): that thread itself often runs only a millisecond
-/// or two later, but with it the pass's worker, started as soon as the input is opened
-/// ([`fed`]), runs on the other core; without it, that worker at times shared the main thread's
-/// core for 2-3 ms. A pipe gets no such thread: its writer needs a core too, and it was slower.
+/// on two virtual cores whose scheduler packs new threads onto the busy core (README,
+/// Performance, eighth and ninth rounds): that thread waits on the main thread's core and runs
+/// only a millisecond or two later, but with it there, the pass's worker, started as soon as
+/// the input is opened ([`fed`]), goes to the other core; without it, that worker at times
+/// shared the main thread's core for 2-3 ms. A pipe gets no such thread: its writer needs a core
+/// too, and it was slower.
 pub fn warm_up(len: u64) {
     if len >= MIN_PARALLEL_BYTES as u64 {
         let _ = std::thread::Builder::new().spawn(|| {
