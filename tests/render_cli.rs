@@ -287,3 +287,43 @@ fn helm3_template_with_overhelm_as_post_renderer() {
         .count();
     assert_eq!(unchanged, before_docs.len() - 2);
 }
+
+/// A stream large enough for the parallel pass (1.5 MB: 120 copies of the Backstage example),
+/// rendered by the binary from a file (its worker starts at once and learns the core count),
+/// through a pipe (the worker starts once 256 KiB are in), and from the file on one core
+/// (`taskset`: the first worker finds one core and leaves all to the main thread). Each gives
+/// the single copy's render 120 times over, as the one-threaded path of a small input does.
+#[test]
+fn a_large_stream_renders_alike_from_a_file_a_pipe_and_one_core() {
+    let copy = read("examples/backstage/helm3-input.yaml");
+    let single = overhelm(&["render", "-f", &mirrors_overlay()], &copy);
+    assert!(single.status.success(), "{}", stderr(&single));
+    let expected = stdout(&single).repeat(120);
+    let input = copy.repeat(120);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stream.yaml");
+    std::fs::write(&file, &input).unwrap();
+
+    let from_file = |cmd: &mut Command| {
+        let out = cmd
+            .stdin(std::fs::File::open(&file).unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let mut plain = Command::new(common::bin());
+    plain.args(["render", "-f", &mirrors_overlay()]);
+    assert!(from_file(&mut plain) == expected, "from a file");
+
+    let piped = overhelm(&["render", "-f", &mirrors_overlay()], &input);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(stdout(&piped) == expected, "through a pipe");
+
+    if let Some(taskset) = tool("taskset") {
+        let mut one_core = Command::new(taskset);
+        one_core.args(["-c", "0"]).arg(common::bin());
+        one_core.args(["render", "-f", &mirrors_overlay()]);
+        assert!(from_file(&mut one_core) == expected, "on one core");
+    }
+}
