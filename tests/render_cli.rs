@@ -305,6 +305,7 @@ fn a_large_stream_renders_alike_from_a_file_a_pipe_and_one_core() {
     std::fs::write(&file, &input).unwrap();
 
     let from_file = |cmd: &mut Command| {
+        common::isolate(cmd);
         let out = cmd
             .stdin(std::fs::File::open(&file).unwrap())
             .output()

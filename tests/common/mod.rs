@@ -23,18 +23,23 @@ pub fn bin() -> PathBuf {
     )
 }
 
-/// Runs overhelm with `args` and `stdin`, with no overlay from the environment and the error log
-/// kept out of the home directory.
+/// Runs overhelm with `args` and `stdin`, in the environment [`isolate`] sets.
 pub fn overhelm(args: &[&str], stdin: &str) -> Output {
     let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .env_remove("OVERHELM_OVERLAY")
-        .env_remove("HELM_PLUGIN_NAME");
-    cmd.env(
-        "OVERHELM_LOG",
-        std::env::temp_dir().join("overhelm-tests-error.log"),
-    );
+    cmd.args(args);
+    isolate(&mut cmd);
     run_with_stdin(cmd, stdin)
+}
+
+/// No overlay from the environment, not run as a Helm plugin, and the error log kept out of the
+/// home directory.
+pub fn isolate(cmd: &mut Command) {
+    cmd.env_remove("OVERHELM_OVERLAY")
+        .env_remove("HELM_PLUGIN_NAME")
+        .env(
+            "OVERHELM_LOG",
+            std::env::temp_dir().join("overhelm-tests-error.log"),
+        );
 }
 
 /// Runs a prepared command with `stdin` and collects its output.
