@@ -254,7 +254,7 @@ pub fn parse() -> Cli {
 /// The command lines Helm and Argo CD run the post-renderer with, read without clap: `render`
 /// (or `post-render`, or nothing) and then only overlays, a release and a namespace, each as
 /// `FLAG VALUE`. Building clap's parser, every subcommand and option of it, was two fifths of the
-/// instructions of a render of an empty stream and 0.12 of its 0.85 ms (README, Performance),
+/// instructions of a render of an empty stream and 0.14 of its 0.89 ms (README, Performance),
 /// paid on every `helm install` and every Argo CD refresh. Any other command line is clap's
 /// (`None`): `--help`, `--flag=VALUE`, any other option, a value that is empty, not UTF-8 or
 /// starts with `-`, a release or namespace given twice. A test holds the result equal to clap's
