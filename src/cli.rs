@@ -274,18 +274,12 @@ fn post_renderer(args: impl IntoIterator<Item = OsString>) -> Option<Cli> {
         if value.is_empty() || value.starts_with('-') {
             return None;
         }
-        let once = |slot: &mut Option<String>| slot.replace(value.clone()).is_none();
-        let taken = match flag.to_str()? {
-            "-f" | "--overlay" => {
-                render.overlay.overlays.push(PathBuf::from(&value));
-                true
-            }
-            "--release" => once(&mut render.release.release),
-            "-n" | "--namespace" => once(&mut render.release.namespace),
-            _ => false,
-        };
-        if !taken {
-            return None;
+        let release = &mut render.release;
+        match flag.to_str()? {
+            "-f" | "--overlay" => render.overlay.overlays.push(value.into()),
+            "--release" if release.release.is_none() => release.release = Some(value),
+            "-n" | "--namespace" if release.namespace.is_none() => release.namespace = Some(value),
+            _ => return None,
         }
     }
     Some(if named {
