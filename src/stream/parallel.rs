@@ -131,12 +131,15 @@ where
             .unwrap_or_else(|e| e.into_inner())
             .push(done);
     };
+    let caller = current_core();
     let (produced, mut all) = std::thread::scope(|scope| {
-        // The first worker learns the core count and starts the others: asked on the calling
-        // thread, it held up the first block (0.06 ms, the cgroup's quota read from `/proc`
-        // and `/sys`). With one core it leaves the work to the calling thread.
+        // The first worker leaves the calling thread's core if the scheduler put it there
+        // (`leave_core`), learns the core count and starts the others: asked on the calling
+        // thread, the count held up the first block (0.06 ms, the cgroup's quota read from
+        // `/proc` and `/sys`). With one core it leaves the work to the calling thread.
         let queue = &queue;
         let first = move || {
+            leave_core(caller);
             let n = cores();
             queue.lock().threads = n;
             for _ in 2..n {
@@ -192,6 +195,47 @@ where
     produced?;
     all.sort_unstable_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The core the calling thread runs on (0 where that cannot be asked).
+fn current_core() -> usize {
+    #[cfg(target_os = "linux")]
+    return rustix::thread::sched_getcpu();
+    #[cfg(not(target_os = "linux"))]
+    return 0;
+}
+
+/// Moves the calling thread (a pass's first worker) off `core`, the core of the thread that
+/// started it, when the scheduler put it there and another core is allowed; then allows every
+/// core again, so the scheduler may still move it as load requires. Returns whether it moved.
+/// Measured on two virtual cores whose scheduler packs new threads onto the busy core (README,
+/// Performance, eleventh round): the worker at times shared the reading thread's core for a
+/// millisecond or more, and which builds it did so in moved with the code's placement.
+fn leave_core(core: usize) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::thread::{sched_getaffinity, sched_getcpu, sched_setaffinity};
+        if sched_getcpu() != core {
+            return false;
+        }
+        let Ok(allowed) = sched_getaffinity(None) else {
+            return false;
+        };
+        let mut others = allowed;
+        others.unset(core);
+        if others.count() == 0 || sched_setaffinity(None, &others).is_err() {
+            return false;
+        }
+        // The kernel moves the calling thread before the call returns.
+        let moved = sched_getcpu() != core;
+        let _ = sched_setaffinity(None, &allowed);
+        moved
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = core;
+        false
+    }
 }
 
 /// Starts `work` on a thread of `scope` with a stack of `STACK_BYTES`; when no thread can be
@@ -314,6 +358,23 @@ mod tests {
 
     /// `expected` for [`fed`]: unknown, and large enough that the workers start at once.
     const EXPECTED: [usize; 2] = [0, 1 << 30];
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_first_worker_leaves_its_callers_core_and_keeps_every_core_allowed() {
+        use rustix::thread::{sched_getaffinity, sched_getcpu};
+        std::thread::spawn(|| {
+            let allowed = sched_getaffinity(None).unwrap();
+            // Elsewhere already: it stays.
+            assert!(!leave_core(usize::MAX));
+            // On the caller's core: it moves when another core is allowed.
+            let core = sched_getcpu();
+            assert_eq!(leave_core(core), allowed.count() > 1);
+            assert!(sched_getaffinity(None).unwrap() == allowed);
+        })
+        .join()
+        .unwrap();
+    }
 
     #[test]
     fn fed_blocks_cover_every_item_once_in_order() {
