@@ -131,14 +131,14 @@ where
             .unwrap_or_else(|e| e.into_inner())
             .push(done);
     };
-    let caller = current_core();
     let (produced, mut all) = std::thread::scope(|scope| {
         // The first worker leaves the calling thread's core if the scheduler put it there
-        // (`leave_core`), learns the core count and starts the others: asked on the calling
-        // thread, the count held up the first block (0.06 ms, the cgroup's quota read from
-        // `/proc` and `/sys`). With one core it leaves the work to the calling thread.
+        // (`leave_core`; the core asked when the worker is started, only then), learns the core
+        // count and starts the others: asked on the calling thread, the count held up the first
+        // block (0.06 ms, the cgroup's quota read from `/proc` and `/sys`). With one core it
+        // leaves the work to the calling thread.
         let queue = &queue;
-        let first = move || {
+        let first = move |caller| {
             leave_core(caller);
             let n = cores();
             queue.lock().threads = n;
@@ -149,7 +149,10 @@ where
                 worker();
             }
         };
-        let help = || spawn_in(scope, first);
+        let help = || {
+            let caller = current_core();
+            spawn_in(scope, move || first(caller));
+        };
         let mut helped = early;
         if early {
             help();
